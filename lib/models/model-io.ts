@@ -44,6 +44,11 @@ export interface ModelRequest {
   readonly options: ModelCallOptions;
   /** Aborted when the step's deadline passes. */
   readonly signal?: AbortSignal;
+  /**
+   * Validates a candidate output against the step's zod schema. Providers that can ask the model again use it
+   * for one repair attempt (reported as `repaired: true`); the kernel validates the final output regardless.
+   */
+  readonly validateOutput?: (output: unknown) => { ok: true } | { ok: false; error: string };
 }
 
 /** What a `ModelPort` returns. `output` is validated by the kernel against the step's schema. */
@@ -55,4 +60,10 @@ export interface ModelResult {
   readonly responseId?: string;
   readonly providerRequestId?: string;
   readonly httpStatus?: number;
+  /** Provider calls made for this result (retries and repair included). */
+  readonly attempts?: number;
+  /** True when the first output was invalid and a repair attempt produced this one. */
+  readonly repaired?: boolean;
+  /** Wall-clock time spent in the provider, in ms. */
+  readonly elapsedMs?: number;
 }
