@@ -8,6 +8,8 @@ export const TenantContext = z.strictObject({
   capabilities: z.array(z.string().check(z.minLength(1))),
   /** Per-run budget in USD (the Python reference's `budget_usd_limit`). */
   budgetUsdLimit: z.number().check(z.positive()),
+  /** Total budget of the tenant across all its runs (enforced with reservations when a TenantBudget is wired). */
+  tenantBudgetUsdLimit: z.optional(z.number().check(z.positive())),
 });
 export type TenantContext = z.infer<typeof TenantContext>;
 
@@ -29,4 +31,5 @@ export const toTenantContext = (t: TenantRecord, budgetUsdLimit?: number): Tenan
   tenantId: t.tenantId,
   capabilities: [...t.capabilities].sort(),
   budgetUsdLimit: budgetUsdLimit !== undefined ? Math.min(budgetUsdLimit, t.budgetUsdLimit) : t.budgetUsdLimit,
+  ...(t.tenantBudgetUsdLimit !== undefined ? { tenantBudgetUsdLimit: t.tenantBudgetUsdLimit } : {}),
 });
