@@ -1,0 +1,51 @@
+import { Stack, RemovalPolicy } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+export interface ArtanaKeysProps {
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Two customer-managed keys, both with yearly rotation.
+ *
+ * - `infrastructureKey` encrypts the table (and therefore its stream), the queues, the SNS topic and the log
+ *   groups. Anything that reads the DynamoDB stream needs `kms:Decrypt` on it, so it must not be the key that
+ *   protects payloads.
+ * - `payloadKey` wraps the data keys of the payload envelope (AES-256-GCM, encryption context `tenantId`). Only
+ *   the step worker may use it, so the ledger-stream function and the SIEM see metadata and ciphertext only.
+ */
+export class ArtanaKeys extends Construct {
+  readonly infrastructureKey: Key;
+  readonly payloadKey: Key;
+
+  constructor(scope: Construct, id: string, props: ArtanaKeysProps) {
+    super(scope, id);
+    const { region, account } = Stack.of(this);
+    this.infrastructureKey = new Key(this, 'Infrastructure', {
+      description: 'Artana: ledger table, queues, alarm topic and log groups',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    this.payloadKey = new Key(this, 'Payload', {
+      description: 'Artana: payload envelope encryption (data keys bound to tenantId)',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    // CloudWatch Logs encrypts the function log groups with the infrastructure key.
+    this.infrastructureKey.addToResourcePolicy(new PolicyStatement({
+      principals: [new ServicePrincipal(`logs.${region}.amazonaws.com`)],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${Stack.of(this).partition}:logs:${region}:${account}:log-group:*` } },
+    }));
+    // CloudWatch alarms publish to the KMS-encrypted alarm topic.
+    this.infrastructureKey.addToResourcePolicy(new PolicyStatement({
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }));
+  }
+}
