@@ -6,3 +6,5 @@ export type { ErrorCategory } from './failure.js';
 export { DEFAULT_PRICES, costOf, priceFor } from './prices.js';
 export type { CostResult, ModelPrice, PriceTable } from './prices.js';
 export type { Sleep } from './retry.js';
+export { OPENAI_BASE_URL, OpenAIModelPort } from './openai-model-port.js';
+export type { OpenAIModelPortOptions } from './openai-model-port.js';
