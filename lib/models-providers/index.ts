@@ -8,3 +8,7 @@ export type { CostResult, ModelPrice, PriceTable } from './prices.js';
 export type { Sleep } from './retry.js';
 export { OPENAI_BASE_URL, OpenAIModelPort } from './openai-model-port.js';
 export type { OpenAIModelPortOptions } from './openai-model-port.js';
+export { apiKeyFromEnvOrSecret } from './secrets.js';
+export type { ApiKeySourceOptions } from './secrets.js';
+export { createModelPort, parseModelSpec } from './select.js';
+export type { ModelPortDeps, ModelSpec } from './select.js';
