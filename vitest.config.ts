@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['test/helpers/global-setup.ts'],
     env: {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
