@@ -73,7 +73,7 @@ export class QuotaMiddleware implements KernelMiddleware {
     }
   }
 
-  async onModelError(run: RunFacts, usage: ModelUsage | undefined): Promise<void> {
+  async onModelError(run: RunFacts, usage: ModelUsage | undefined, _error?: unknown): Promise<void> {
     await this.#settle(run, usage?.costUsd ?? 0);
   }
 

@@ -60,11 +60,13 @@ describe('scrubText', () => {
 });
 
 describe('luhnValid', () => {
-  it('accepts known test card numbers and rejects altered ones', () => {
-    expect(luhnValid('4111111111111111')).toBe(true);
-    expect(luhnValid('5555555555554444')).toBe(true);
-    expect(luhnValid('5555555555554445')).toBe(false);
-    expect(luhnValid('12a4')).toBe(false);
+  describe('when given card-like digit strings', () => {
+    it('accepts known test card numbers and rejects altered or non-digit ones', () => {
+      expect(luhnValid('4111111111111111')).toBe(true);
+      expect(luhnValid('5555555555554444')).toBe(true);
+      expect(luhnValid('5555555555554445')).toBe(false);
+      expect(luhnValid('12a4')).toBe(false);
+    });
   });
 });
 
