@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CapabilityGuardMiddleware,
+  defaultMiddlewareStack,
   type KernelMiddleware,
   orderMiddleware,
   PiiScrubberMiddleware,
@@ -13,7 +14,7 @@ import {
   runPrepareToolResult,
   SafetyPolicyMiddleware,
 } from '../../lib/middleware/index.js';
-import { invocation, runFacts, tenant, usage } from './fixtures.js';
+import { invocation, runFacts, tenant, tool, usage } from './fixtures.js';
 
 const custom = (name: string, hooks: Partial<KernelMiddleware> = {}): KernelMiddleware => ({ name, priority: 4, ...hooks });
 
@@ -145,6 +146,20 @@ describe('runOnModelError', () => {
       // Assess
       expect(calls).toEqual(['a', 'b']);
       expect(failures).toEqual([boom]);
+    });
+  });
+});
+
+describe('the default stack through the runners', () => {
+  describe('when a model step carries PII and capability-restricted tools', () => {
+    it('redacts the prompt and filters the tools in one pass', async () => {
+      // Prepare
+      const input = invocation({ prompt: 'call 555-123-4567', allowedTools: [tool('pay', 'payments'), tool('search')] });
+      // Act
+      const result = await runPrepareModel(defaultMiddlewareStack(), input);
+      // Assess
+      expect(result.prompt).toBe('call [REDACTED_PHONE]');
+      expect(result.allowedTools.map((t) => t.name)).toEqual(['search']);
     });
   });
 });
