@@ -2,9 +2,9 @@
 export interface DataKeyCacheLimits {
   /** Most plaintext data keys held at once (least recently used evicted first). Default 100. */
   readonly maxEntries: number;
-  /** A key is dropped this long after it entered the cache, for sealing and opening. Default 5 minutes. */
+  /** A key seals only this long after it was generated, and is dropped this long after it entered the cache. Default 5 minutes. */
   readonly maxAgeMs: number;
-  /** Payloads sealed under one data key before a new one is generated. Default 100,000. */
+  /** Payloads this cache seals under one data key before it uses another. Default 100,000. */
   readonly maxUses: number;
 }
 
@@ -15,17 +15,22 @@ export interface CachedDataKey {
   readonly keyRef: string;
   readonly tenantId: string;
   readonly key: Buffer;
+  /** When KMS generated the key (from the wrapped key's `createdAt` for unwrapped keys): bounds sealing. */
+  readonly createdAt: number;
+  /** When this cache got the key: bounds how long the plaintext key stays in memory. */
   readonly cachedAt: number;
   uses: number;
 }
 
 /**
  * An LRU of plaintext data keys bounded by entries, age and (for sealing) uses, plus the current sealing key of
- * each tenant. Evicted key buffers are zeroed (best effort) after the current microtasks, so a caller that took
+ * each tenant: the most recently generated key the cache holds, whether this process generated it or unwrapped it
+ * to open another worker's payload. Adopting unwrapped keys is what keeps KMS requests flat when many workers
+ * share a tenant: they converge on one data key per tenant and age window instead of one per worker. Evicted key buffers are zeroed (best effort) after the current microtasks, so a caller that took
  * a key and encrypts synchronously never sees it zeroed.
  * @example
  * const cache = new DataKeyCache(DEFAULT_CACHE_LIMITS, Date.now);
- * cache.add({ keyRef: 'dk_t1_1', tenantId: 't1', key, cachedAt: Date.now(), uses: 0 }, { sealing: true });
+ * cache.add({ keyRef: 'dk_t1_1', tenantId: 't1', key, createdAt: Date.now(), cachedAt: Date.now(), uses: 0 });
  * cache.takeSealingKey('t1')?.keyRef // 'dk_t1_1'
  */
 export class DataKeyCache {
@@ -42,7 +47,7 @@ export class DataKeyCache {
   takeSealingKey(tenantId: string): CachedDataKey | undefined {
     const keyRef = this.#sealing.get(tenantId);
     const entry = keyRef === undefined ? undefined : this.#fresh(keyRef);
-    if (!entry || entry.uses >= this.limits.maxUses) {
+    if (!entry || entry.uses >= this.limits.maxUses || this.now() - entry.createdAt >= this.limits.maxAgeMs) {
       this.#sealing.delete(tenantId);
       return undefined;
     }
@@ -55,12 +60,17 @@ export class DataKeyCache {
     return this.#fresh(keyRef);
   }
 
-  /** Adds a key (optionally as its tenant's sealing key) and evicts least recently used keys beyond the bound. */
-  add(entry: CachedDataKey, options: { sealing: boolean }): void {
+  /**
+   * Adds a key, makes it its tenant's sealing key when it is newer than the current one and still young enough
+   * to seal, and evicts least recently used keys beyond the bound.
+   */
+  add(entry: CachedDataKey): void {
     const previous = this.#entries.get(entry.keyRef);
     this.#remove(entry.keyRef, previous !== undefined && previous.key !== entry.key);
     this.#entries.set(entry.keyRef, entry);
-    if (options.sealing) this.#sealing.set(entry.tenantId, entry.keyRef);
+    const current = this.#entries.get(this.#sealing.get(entry.tenantId) ?? '');
+    const young = this.now() - entry.createdAt < this.limits.maxAgeMs;
+    if (young && (!current || current.createdAt <= entry.createdAt)) this.#sealing.set(entry.tenantId, entry.keyRef);
     while (this.#entries.size > Math.max(1, this.limits.maxEntries)) {
       const oldest = this.#entries.keys().next();
       if (oldest.done === true) break;

@@ -20,7 +20,8 @@ export interface KmsPayloadCipherOptions {
 /**
  * Envelope encryption under KMS data keys. A tenant's data key comes from `GenerateDataKey` (AES_256) with
  * encryption context `{ tenantId }`, is cached in memory (bounded by entries, age and uses) and seals many
- * payloads; its wrapped form is stored once in the `WrappedKeyStore` and events carry only its reference
+ * payloads (a key unwrapped to open another worker's payload is adopted for sealing when it is newer, so workers
+ * converge on one key per tenant); its wrapped form is stored once in the `WrappedKeyStore` and events carry only its reference
  * (`keyId = dk_<tenantId>_<n>`). Opening a payload whose key is not cached costs one `Decrypt`, then it is cached.
  * @example
  * const cipher = new KmsPayloadCipher({ client: new KMSClient({}), keyId: 'alias/artana', keyStore });
@@ -84,8 +85,9 @@ export class KmsPayloadCipher implements PayloadCipher {
     await this.#keyStore.put(keyRef, {
       tenantId, wrappedKey: response.CiphertextBlob, kmsKeyId, createdAt: new Date(this.#clock()).toISOString(),
     });
-    const entry: CachedDataKey = { keyRef, tenantId, key, cachedAt: this.#clock(), uses: 0 };
-    this.#cache.add(entry, { sealing: true });
+    const now = this.#clock();
+    const entry: CachedDataKey = { keyRef, tenantId, key, createdAt: now, cachedAt: now, uses: 0 };
+    this.#cache.add(entry);
     return entry;
   }
 
@@ -103,9 +105,10 @@ export class KmsPayloadCipher implements PayloadCipher {
     });
     const response = await callKms(() => this.#client.send(command), 'Decrypt', { tenantId: context.tenantId, keyId: keyRef });
     const entry: CachedDataKey = {
-      keyRef, tenantId: stored.tenantId, key: dataKeyBytes(response.Plaintext, 'Decrypt'), cachedAt: this.#clock(), uses: 0,
+      keyRef, tenantId: stored.tenantId, key: dataKeyBytes(response.Plaintext, 'Decrypt'),
+      createdAt: createdAtMs(stored.createdAt), cachedAt: this.#clock(), uses: 0,
     };
-    this.#cache.add(entry, { sealing: false });
+    this.#cache.add(entry);
     return entry;
   }
 }
@@ -119,6 +122,12 @@ async function callKms<T>(
     throw kmsFailure(error, operation, details);
   }
 }
+
+/** An unparseable creation time never makes a key eligible for sealing. */
+const createdAtMs = (iso: string): number => {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+};
 
 function dataKeyBytes(plaintext: Uint8Array | undefined, operation: string): Buffer {
   if (!plaintext || plaintext.length !== ENVELOPE.keyBytes) {

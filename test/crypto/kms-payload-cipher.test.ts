@@ -92,6 +92,27 @@ describe('KmsPayloadCipher', () => {
       expect(decryptCalls()[0]?.args[0].input).toMatchObject({ KeyId: KMS_KEY_ARN, EncryptionContext: { tenantId: 't1' } });
     });
 
+    it('adopts the unwrapped key for sealing so workers of one tenant share a data key', async () => {
+      const { cipher, make, generateCalls } = setup();
+      const sealed = await cipher.seal(bytes('a'), ctx('t1', 1));
+      const other = make();
+      await other.open(sealed, ctx('t1', 1));
+      const next = await other.seal(bytes('b'), ctx('t1', 2));
+      expect(next.keyId).toBe(sealed.keyId);
+      expect(generateCalls()).toHaveLength(1);
+    });
+
+    it('does not seal with an unwrapped key older than maxAgeMs', async () => {
+      const { cipher, make, clock, generateCalls } = setup({ maxAgeMs: 60_000 });
+      const sealed = await cipher.seal(bytes('a'), ctx('t1', 1));
+      clock.now += 60_000;
+      const other = make();
+      expect(text(await other.open(sealed, ctx('t1', 1)))).toBe('a');
+      const next = await other.seal(bytes('b'), ctx('t1', 2));
+      expect(next.keyId).not.toBe(sealed.keyId);
+      expect(generateCalls()).toHaveLength(2);
+    });
+
     it('fails with DecryptionError when the wrapped key was deleted (crypto-shredding)', async () => {
       const { cipher, make, keyStore } = setup();
       const sealed = await cipher.seal(bytes('secret'), ctx('t1'));
