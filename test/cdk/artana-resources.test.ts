@@ -177,7 +177,7 @@ describe('Artana construct resources', () => {
 
   it('bundles minified ESM for node22 with source maps and the createRequire banner', () => {
     expect(bundlingOptions()).toMatchObject({
-      minify: true, sourceMap: true, format: OutputFormat.ESM, target: 'node22', banner: ESM_REQUIRE_BANNER,
+      minify: true, sourceMap: true, format: OutputFormat.ESM, target: 'node22', banner: ESM_REQUIRE_BANNER, externalModules: [],
     });
     expect(ESM_REQUIRE_BANNER).toBe("import{createRequire}from'module';const require=createRequire(import.meta.url);");
   });
