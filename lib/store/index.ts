@@ -7,3 +7,5 @@ export * from './dynamodb-event-store.js';
 export * from './dynamodb-table-client.js';
 export * from './create-table.js';
 export { translateAwsError } from './aws-errors.js';
+export * from './dynamodb-tenant-registry.js';
+export * from './s3-blob-store.js';
