@@ -1,3 +1,4 @@
+import './zod-locale.js';
 export * from './events.js';
 export * from './ledger-record.js';
 export * from './messages.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Identifier } from '../models/tenant.js';
+import { Identifier } from '../models/index.js';
 
 /** Largest SQS body the worker accepts (bytes of UTF-8). Larger bodies are poison. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
