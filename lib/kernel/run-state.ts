@@ -43,6 +43,11 @@ export const RunState = z.object({
   runId: z.string(),
   lastSeq: seq(),
   lastHash: z.optional(z.string()),
+  /** From `run_started`: the harness name, the run input and lineage. */
+  harness: z.optional(z.string()),
+  input: z.optional(z.unknown()),
+  parentRunId: z.optional(z.string()),
+  forkedFromRunId: z.optional(z.string()),
   lastEventType: z.optional(z.string()),
   startedAt: z.optional(z.string()),
   updatedAt: z.optional(z.string()),
@@ -173,7 +178,7 @@ const onSummary: Evolver<'run_summary'> = (s, e) => {
 
 function applyType(s: RunState, e: KernelEvent): RunState {
   switch (e.eventType) {
-    case 'run_started': return { ...s, status: activeUnlessPaused(s), failure: undefined };
+    case 'run_started': return { ...s, ...e.payload, status: activeUnlessPaused(s), failure: undefined };
     case 'model_requested': return onModelRequested(s, e);
     case 'model_terminal': return onModelTerminal(s, e);
     case 'tool_requested': return onToolRequested(s, e);
