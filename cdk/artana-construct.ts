@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IDestination } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -125,6 +126,20 @@ export class Artana extends Construct {
       topicKey: infrastructureKey, alarmEmail: props.alarmEmail,
     });
     this.outputs();
+  }
+
+  /**
+   * Lets a producer (an API, a scheduler, a CI job) send `start_run` messages: `sqs:SendMessage` on the step
+   * queue and the queue's KMS data-key use through SQS only. It grants nothing on the table or payloads.
+   */
+  grantStartRuns(grantee: IGrantable): void {
+    this.queue.grant(grantee, 'sqs:SendMessage', 'sqs:GetQueueUrl');
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resourceArns: [this.keys.infrastructureKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+    });
   }
 
   private outputs(): void {

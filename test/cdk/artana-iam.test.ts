@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { S3Bucket } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib';
@@ -116,6 +117,22 @@ describe('Artana IAM', () => {
       const streams = Object.values(template.findResources('AWS::KinesisFirehose::DeliveryStream'));
       expect(streams).toHaveLength(1);
       expect(JSON.stringify(streams[0])).toContain(':::siem-ingest');
+    });
+  });
+
+  describe('when a producer is granted start runs', () => {
+    it('gets send on the step queue and SQS-only data keys, nothing on the table or payload key', () => {
+      let producer: Role | undefined;
+      const { stack, template } = synthArtana({}, (s) => {
+        producer = new Role(s, 'Producer', { assumedBy: new AccountRootPrincipal() });
+        s.artana.grantStartRuns(producer);
+      });
+      if (!producer) throw new Error('configure did not run');
+      const statements = roleStatements(template, producer);
+      expect(statements.flatMap(actionsOf).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+      const kms = statements.find((s) => actionsOf(s).includes('kms:GenerateDataKey'));
+      expect(kms?.Resource).toEqual(arnOf(stack, stack.artana.keys.infrastructureKey));
+      expect(kms?.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } });
     });
   });
 });

@@ -11,8 +11,11 @@ import { nagLogicalId } from '../../cdk/nag-ids.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cdk');
 
-/** Synthesizes the example stack with bundling skipped; entries point at fixture handlers. */
-export const synthArtana = (props: ArtanaProps = {}): { app: App; stack: ArtanaStack; template: Template } => {
+/** Synthesizes the example stack with bundling skipped; entries point at fixture handlers. `configure` runs before synth. */
+export const synthArtana = (
+  props: ArtanaProps = {},
+  configure: (stack: ArtanaStack) => void = () => {},
+): { app: App; stack: ArtanaStack; template: Template } => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new ArtanaStack(app, 'Test', {
     env: { account: '123456789012', region: 'eu-west-1' },
@@ -22,6 +25,7 @@ export const synthArtana = (props: ArtanaProps = {}): { app: App; stack: ArtanaS
       ...props,
     },
   });
+  configure(stack);
   return { app, stack, template: Template.fromStack(stack) };
 };
 
