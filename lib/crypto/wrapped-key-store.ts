@@ -1,3 +1,5 @@
+import { DependencyUnavailableError } from '../errors.js';
+
 /** A KMS-wrapped data key as stored once and referenced by every event sealed under it. */
 export interface WrappedDataKey {
   readonly tenantId: string;
@@ -18,7 +20,7 @@ export interface WrappedDataKey {
  * await store.deleteTenantKeys('t1'); // crypto-shred tenant t1
  */
 export interface WrappedKeyStore {
-  /** Stores a new wrapped key; a key reference is written once. */
+  /** Stores a new wrapped key; a key reference is written once (a second put fails with `DependencyUnavailableError`). */
   put(keyRef: string, key: WrappedDataKey): Promise<void>;
   get(keyRef: string): Promise<WrappedDataKey | undefined>;
   /** Deletes every wrapped key of the tenant and returns how many were deleted. */
@@ -37,7 +39,10 @@ export class MemoryWrappedKeyStore implements WrappedKeyStore {
   }
 
   async put(keyRef: string, key: WrappedDataKey): Promise<void> {
-    if (!this.#keys.has(keyRef)) this.#keys.set(keyRef, { ...key, wrappedKey: Uint8Array.from(key.wrappedKey) });
+    if (this.#keys.has(keyRef)) {
+      throw new DependencyUnavailableError('Wrapped key reference already exists; seal again to generate a fresh data key.', { keyRef });
+    }
+    this.#keys.set(keyRef, { ...key, wrappedKey: Uint8Array.from(key.wrappedKey) });
   }
 
   async get(keyRef: string): Promise<WrappedDataKey | undefined> {

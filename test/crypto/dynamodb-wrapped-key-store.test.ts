@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbWrappedKeyStore, KmsPayloadCipher } from '../../lib/crypto/index.js';
-import { DecryptionError } from '../../lib/errors.js';
+import { DecryptionError, DependencyUnavailableError } from '../../lib/errors.js';
 import { createLedgerTable } from '../../lib/store/create-table.js';
 import { localDynamoDbClient, startDynalite, uniqueTableName, type LocalServer } from '../helpers/dynalite.js';
 import { fakeKms, KMS_KEY_ARN } from './fake-kms.js';
@@ -29,6 +29,11 @@ describe('DynamoDbWrappedKeyStore', () => {
       const loaded = await store.get('dk_t1_1');
       expect(loaded).toMatchObject({ tenantId: 't1', kmsKeyId: KMS_KEY_ARN, createdAt: key.createdAt });
       expect(Buffer.from(loaded?.wrappedKey ?? new Uint8Array()).equals(Buffer.from(key.wrappedKey))).toBe(true);
+    });
+
+    it('refuses to overwrite an existing reference', async () => {
+      await store.put('dk_t1_2', wrapped('t1'));
+      await expect(store.put('dk_t1_2', wrapped('t1'))).rejects.toBeInstanceOf(DependencyUnavailableError);
     });
 
     it('returns undefined for an unknown reference', async () => {
