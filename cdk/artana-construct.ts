@@ -50,7 +50,10 @@ export interface ArtanaProps {
   readonly streamCanDecrypt?: boolean;
   /** Firehose destination (Splunk, Datadog, HTTP endpoint…). Default: an S3 bucket in this stack. */
   readonly siemDestination?: IDestination;
-  /** Powertools service name, also the `service` dimension of the alarms. Default `artana`. */
+  /**
+   * Powertools service name, also the `service` dimension of the kernel-metric alarms. Default `step-worker`,
+   * the name `lib/runtime/lambda-worker.ts` gives its EMF metrics.
+   */
   readonly serviceName?: string;
   /** Receives before a step message moves to the DLQ. Default 5. */
   readonly maxReceiveCount?: number;
@@ -87,7 +90,8 @@ export class Artana extends Construct {
     if (timeout.toSeconds() > MAX_LAMBDA_TIMEOUT_S) throw new Error('Artana: timeout must be at most 15 minutes');
     if (batchSize < 1 || batchSize > 10) throw new Error('Artana: FIFO event sources take a batchSize of 1..10');
     const projectRoot = props.projectRoot ?? REPO_ROOT;
-    const serviceName = props.serviceName ?? 'artana';
+    const serviceName = props.serviceName ?? 'step-worker';
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
 
     this.keys = new ArtanaKeys(this, 'Keys', { removalPolicy });
     const infrastructureKey = this.keys.infrastructureKey;
@@ -95,13 +99,13 @@ export class Artana extends Construct {
     Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the server access log bucket of the other Artana buckets; logging it to itself would loop.' });
     this.payloadBucket = secureBucket(this, 'PayloadBucket', { removalPolicy, accessLogs });
     this.table = new LedgerTable(this, 'Ledger', { encryptionKey: infrastructureKey, removalPolicy, deletionProtection: props.deletionProtection ?? true }).table;
-    const queues = new StepQueues(this, 'Steps', { encryptionKey: infrastructureKey, workerTimeout: timeout, maxReceiveCount: props.maxReceiveCount ?? 5, removalPolicy });
+    const queues = new StepQueues(this, 'Steps', { encryptionKey: infrastructureKey, workerTimeout: timeout, maxReceiveCount, removalPolicy });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
 
     this.worker = new StepWorkerFunction(this, 'StepWorker', {
       entry: props.harnessEntry ?? path.join(projectRoot, 'functions', 'step-worker.ts'),
-      projectRoot, timeout, batchSize, serviceName, removalPolicy,
+      projectRoot, timeout, batchSize, serviceName, removalPolicy, maxReceiveCount,
       memorySize: props.memorySize ?? 1024,
       reservedConcurrency: props.reservedConcurrency,
       maxConcurrency: props.maxConcurrency,

@@ -21,6 +21,8 @@ export interface StepWorkerFunctionProps {
   readonly reservedConcurrency?: number;
   readonly maxConcurrency?: number;
   readonly batchSize: number;
+  /** The queue's `maxReceiveCount`: the worker treats the last receive as final (poison handling). */
+  readonly maxReceiveCount: number;
   readonly model: ModelSetting;
   readonly modelApiKeySecret?: ISecret;
   readonly serviceName: string;
@@ -55,6 +57,7 @@ export class StepWorkerFunction extends Construct {
         ARTANA_KMS_KEY_ID: props.payloadKey.keyArn,
         ARTANA_PAYLOAD_BUCKET: props.payloadBucket.bucketName,
         ARTANA_MODEL: props.model,
+        ARTANA_MAX_RECEIVE_COUNT: String(props.maxReceiveCount),
         ...(props.modelApiKeySecret ? { ARTANA_MODEL_API_KEY_SECRET_ARN: props.modelApiKeySecret.secretArn } : {}),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Artana',

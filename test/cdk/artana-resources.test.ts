@@ -65,7 +65,8 @@ describe('Artana construct resources', () => {
           ARTANA_KMS_KEY_ID: arnOf(stack, keys.payloadKey),
           ARTANA_PAYLOAD_BUCKET: { Ref: Match.stringLikeRegexp('PayloadBucket') },
           ARTANA_MODEL: 'mock',
-          POWERTOOLS_SERVICE_NAME: 'artana',
+          ARTANA_MAX_RECEIVE_COUNT: '5',
+          POWERTOOLS_SERVICE_NAME: 'step-worker',
           POWERTOOLS_METRICS_NAMESPACE: 'Artana',
         }) },
       });
@@ -133,7 +134,7 @@ describe('Artana construct resources', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Threshold: 600_000 });
       for (const metricName of KERNEL_ALARM_METRICS) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'Artana', MetricName: metricName, Dimensions: [{ Name: 'service', Value: 'artana' }],
+          Namespace: 'Artana', MetricName: metricName, Dimensions: [{ Name: 'service', Value: 'step-worker' }],
           AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
         });
       }
@@ -149,13 +150,14 @@ describe('Artana construct resources', () => {
   describe('when configured', () => {
     const { template } = synthArtana({
       timeout: Duration.minutes(5), memorySize: 2048, reservedConcurrency: 50, maxConcurrency: 20, batchSize: 5,
-      alarmEmail: 'ops@example.com', removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false, serviceName: 'billing-agent',
+      alarmEmail: 'ops@example.com', removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false, serviceName: 'billing-agent', maxReceiveCount: 3,
     });
 
     it('passes timeout, memory and concurrency to the worker and its event source', () => {
       template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 300, MemorySize: 2048, ReservedConcurrentExecutions: 50 });
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 5, ScalingConfig: { MaximumConcurrency: 20 } });
-      template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1800 });
+      template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1800, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+      template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ARTANA_MAX_RECEIVE_COUNT: '3' }) } });
     });
 
     it('honours removal policy, deletion protection, alarm e-mail and the service dimension', () => {
