@@ -1,0 +1,19 @@
+import path from 'node:path';
+
+/** Layout of the local data directory shared by `npm start` and the `artana` CLI. */
+export const LOCAL = {
+  dataDir: '.artana',
+  tableName: 'artana-ledger',
+  queueName: 'artana-steps',
+  region: 'us-east-1',
+} as const;
+
+export const localPaths = (dataDir: string = LOCAL.dataDir) => ({
+  dataDir,
+  /** dynalite's LevelDB files. */
+  dynamodb: path.join(dataDir, 'dynamodb'),
+  /** The local cipher's master key (mode 0600). */
+  keyFile: path.join(dataDir, 'local.key'),
+  /** Deliveries of the sample's side-effect tool. */
+  outbox: path.join(dataDir, 'outbox'),
+});
