@@ -53,6 +53,19 @@ const baselineSource = (packages: string[]): string => {
   return lines.join('\n') + '\n';
 };
 
+/** Bytes in the output per npm package (or `(project)` for this repository's code), largest first. */
+const largestPackages = (metafile: Metafile, limit: number): Array<[string, number]> => {
+  const totals = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const key = match?.[1] ?? '(project)';
+      totals.set(key, (totals.get(key) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit);
+};
+
 const BENCH_ENV = {
   ...process.env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ARTANA_TABLE_NAME: 'bench-ledger',
@@ -86,7 +99,8 @@ export default async function bundleBench(): Promise<BenchSection> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'artana-bundle-'));
   try {
     const workerOut = path.join(dir, 'worker.mjs');
-    const packages = sdkPackagesIn(await bundle(WORKER_ENTRY, workerOut));
+    const workerMeta = await bundle(WORKER_ENTRY, workerOut);
+    const packages = sdkPackagesIn(workerMeta);
     if (packages.length === 0) throw new Error('bench/bundle: the worker bundle contains no AWS SDK client; nothing to compare against');
     const baselineEntry = path.join(dir, 'sdk-baseline.mjs');
     await writeFile(baselineEntry, baselineSource(packages));
@@ -125,6 +139,12 @@ export default async function bundleBench(): Promise<BenchSection> {
         '|---|---|',
         `| worker | ${round(workerBytes / 1024, 1)} |`,
         `| SDK clients only | ${round(baselineBytes / 1024, 1)} |`,
+        '',
+        'Largest contributors to the worker bundle (minified bytes in output, by package):',
+        '',
+        '| package | KB |',
+        '|---|---|',
+        ...largestPackages(workerMeta, 8).map(([pkg, bytes]) => `| \`${pkg}\` | ${round(bytes / 1024, 1)} |`),
         '',
         `Init ratio: median of ${RUNS} cold imports each (CPU time of \`await import(bundle)\` in a fresh \`node\` process, the init phase a Lambda cold start pays for module code), runs interleaved. Spread (max/min) in this run: worker ${round(spread(workerMs), 2)}, baseline ${round(spread(baselineMs), 2)}; a spread above the 1.15 target means the machine was too busy for the ratio to be conclusive.`,
       ].join('\n'),
