@@ -50,7 +50,7 @@ async function decideModelStep<S extends $ZodType>(core: SessionCore, step: Prep
   assertSameToolSignatures(request, step);
   const drift = driftFields({ ...request.payload }, step.inputs);
   if (drift.length > 0) return onDrift(core, step, entry, request, drift);
-  if (entry.completionSeq === undefined) return executeCycle(core, step, request, false);
+  if (entry.completionSeq === undefined) return executeCycle(core, step, request);
   const terminal = await modelEventAt(core, entry.completionSeq, 'model_terminal');
   if (terminal.payload.outcome !== 'completed' && step.retryFailedStep) return executeFresh(core, step);
   return replayTerminal(core, step, terminal, { drift: [] });
@@ -123,11 +123,11 @@ async function executeFresh<S extends $ZodType>(core: SessionCore, step: Prepare
     },
   });
   if (event.eventType !== 'model_requested') throw new ReplayConsistencyError('Appended request has the wrong type.');
-  return executeCycle(core, step, event, true);
+  return executeCycle(core, step, event);
 }
 
 async function executeCycle<S extends $ZodType>(
-  core: SessionCore, step: PreparedModelStep<S>, request: EventOf<'model_requested'>, _fresh: boolean,
+  core: SessionCore, step: PreparedModelStep<S>, request: EventOf<'model_requested'>,
 ): Promise<StepModelResult<output<S>>> {
   const { terminal, output } = await runModelCycle(core, step, request);
   await appendCapabilityDecision(core, step);
