@@ -1,0 +1,41 @@
+import type { LedgerRecord } from '../../models/index.js';
+import type { EventStore } from '../../store/index.js';
+
+/** Thrown where a crash is injected: not a KernelError, so the worker treats it as "the process died" (redelivery). */
+export class SimulatedCrash extends Error {
+  override readonly name = 'SimulatedCrash';
+}
+
+/**
+ * Wraps a store so that the first append of a chosen event type fails before anything is written — as if the
+ * process died right there (e.g. after a side-effect tool ran but before its `tool_completed` was recorded).
+ */
+export interface CrashPoint {
+  readonly eventType: LedgerRecord['eventType'];
+  /** Only records whose step key contains this text (e.g. `publish_report`). */
+  readonly stepKeyIncludes?: string;
+}
+
+const matches = (r: LedgerRecord, at: CrashPoint): boolean =>
+  r.eventType === at.eventType && (at.stepKeyIncludes === undefined || (r.stepKey ?? '').includes(at.stepKeyIncludes));
+
+export function crashOnceBeforeAppend(store: EventStore, at: CrashPoint, onCrash?: (runId: string) => void): EventStore {
+  let armed = true;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'append') {
+        const value: unknown = Reflect.get(target, property, receiver);
+        // Methods run on the real store (its private fields are not on the proxy).
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return async (tenantId: string, runId: string, records: readonly LedgerRecord[]) => {
+        if (armed && records.some((r) => matches(r, at))) {
+          armed = false;
+          onCrash?.(runId);
+          throw new SimulatedCrash(`injected crash before appending ${at.eventType} to run ${runId}`);
+        }
+        return target.append(tenantId, runId, records);
+      };
+    },
+  });
+}

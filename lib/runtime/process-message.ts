@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { RunAlreadyExistsError, UnknownTenantError, TenantDisabledError } from '../errors.js';
+import type { RunSession } from '../kernel/index.js';
+import { toTenantContext, type TenantContext } from '../models/index.js';
+import * as z from 'zod/mini';
+import { HARNESS_SLEEP_SUMMARY, SleepSummary, runHarnessSession, type SessionRunResult } from '../harness/session-runner.js';
+import type { StepMessage } from '../queue/messages.js';
+import { decideStep, type LastSession, type StepDecision } from './step-decision.js';
+import type { WorkerDeps } from './worker-deps.js';
+import { recordSessionMetrics } from './session-metrics.js';
+
+export interface DeliveryInfo {
+  /** SQS message id: stable across redeliveries, so a `start_run` without a runId always names the same run. */
+  readonly messageId: string;
+  readonly receiveCount: number;
+  /** Time left in the invocation (Lambda context), if known. */
+  readonly remainingMs?: number;
+}
+
+export interface StepReport {
+  readonly runId: string;
+  readonly tenantId: string;
+  readonly decision: StepDecision['action'];
+  readonly reason?: string;
+  readonly session?: SessionRunResult;
+  readonly enqueuedAfterSeq?: number;
+}
+
+/** The run id of a `start_run`: given, or derived from the SQS message id (stable across redeliveries). */
+export const runIdFor = (message: StepMessage, delivery: DeliveryInfo): string =>
+  message.runId ?? `run_${createHash('sha256').update(delivery.messageId).digest('hex').slice(0, 24)}`;
+
+/**
+ * One message, one harness session: tenant → run → lease → decide → session → commit → enqueue.
+ * Throws for the runtime to classify (see `dispositionOf`); returns a report when the message is done.
+ */
+export async function processStepMessage(deps: WorkerDeps, message: StepMessage, delivery: DeliveryInfo): Promise<StepReport> {
+  const tenant = await loadTenant(deps, message.tenantId, message.type === 'start_run' ? message.budgetUsdLimit : undefined);
+  const runId = runIdFor(message, delivery);
+  if (message.type === 'start_run') await ensureRun(deps, tenant, runId, message);
+  const ttl = Math.min(deps.leaseTtlMs ?? 300_000, delivery.remainingMs ?? Number.POSITIVE_INFINITY);
+  const head = await deps.store.acquireLease(tenant.tenantId, runId, deps.workerId, ttl, deps.clock.now().getTime());
+  try {
+    const runTenant = head.budgetUsdLimit !== undefined ? { ...tenant, budgetUsdLimit: Math.min(tenant.budgetUsdLimit, head.budgetUsdLimit) } : tenant;
+    const run = await deps.kernel.openRun(runTenant, runId);
+    const afterSeq = message.type === 'start_run' ? 1 : message.afterSeq;
+    const decision = decideStep(afterSeq, { paused: run.state.openPauses.length > 0, ...lastSessionOf(run) });
+    const report = await act(deps, run, decision, { harnessName: head.harness ?? '', afterSeq, delivery });
+    return report;
+  } catch (error) {
+    await deps.store.releaseLease(tenant.tenantId, runId, deps.workerId).catch(() => false);
+    throw error;
+  }
+}
+
+async function act(
+  deps: WorkerDeps, run: RunSession, decision: StepDecision,
+  o: { harnessName: string; afterSeq: number; delivery: DeliveryInfo },
+): Promise<StepReport> {
+  const base = { runId: run.runId, tenantId: run.tenant.tenantId, decision: decision.action };
+  if (decision.action === 'drop') {
+    await deps.store.releaseLease(run.tenant.tenantId, run.runId, deps.workerId);
+    return { ...base, reason: decision.reason };
+  }
+  if (decision.action === 'reenqueue') {
+    await deps.store.releaseLease(run.tenant.tenantId, run.runId, deps.workerId);
+    await enqueueNext(deps, run, decision.afterSeq);
+    return { ...base, enqueuedAfterSeq: decision.afterSeq };
+  }
+  const harness = deps.harnesses.get(o.harnessName);
+  const startSeq = run.state.lastSeq;
+  const input = inputOf(run);
+  const modelTimeoutMs = o.delivery.remainingMs !== undefined ? Math.max(1_000, o.delivery.remainingMs - 10_000) : undefined;
+  const session = await runHarnessSession(run, harness, {
+    session: decision.session, startedAfterSeq: o.afterSeq, input, ...(modelTimeoutMs !== undefined ? { modelTimeoutMs } : {}),
+  });
+  await run.commit({ releaseLeaseOwner: deps.workerId });
+  recordSessionMetrics(deps.metrics, run.events().filter((e) => e.seq > startSeq), session);
+  const paused = run.state.openPauses.length > 0;
+  if (!session.workRemaining || paused) return { ...base, session };
+  await enqueueNext(deps, run, run.state.lastSeq);
+  return { ...base, session, enqueuedAfterSeq: run.state.lastSeq };
+}
+
+async function enqueueNext(deps: WorkerDeps, run: RunSession, afterSeq: number): Promise<void> {
+  await deps.queue.send(
+    { type: 'continue_run', tenantId: run.tenant.tenantId, runId: run.runId, afterSeq },
+    { groupId: run.runId, deduplicationId: `${run.runId}:${afterSeq}` },
+  );
+}
+
+async function loadTenant(deps: WorkerDeps, tenantId: string, budgetUsdLimit: number | undefined): Promise<TenantContext> {
+  const record = await deps.tenants.get(tenantId);
+  if (!record) throw new UnknownTenantError(`tenant '${tenantId}' is not registered`, { tenantId });
+  if (!record.enabled) throw new TenantDisabledError(`tenant '${tenantId}' is disabled`, { tenantId });
+  return toTenantContext(record, budgetUsdLimit);
+}
+
+/** Creates the run for a `start_run`; a redelivered `start_run` finds it (same tenant, same harness). */
+async function ensureRun(deps: WorkerDeps, tenant: TenantContext, runId: string, message: Extract<StepMessage, { type: 'start_run' }>): Promise<void> {
+  deps.harnesses.get(message.harness); // unknown harness: poison, before anything is written
+  try {
+    await deps.kernel.startRun(tenant, {
+      runId, harness: message.harness, input: message.input ?? {}, budgetUsdLimit: tenant.budgetUsdLimit,
+    });
+  } catch (error) {
+    if (!(error instanceof RunAlreadyExistsError)) throw error;
+    const head = await deps.store.getHead(tenant.tenantId, runId);
+    if (head.harness !== message.harness) {
+      throw new RunAlreadyExistsError(`run ${runId} already exists with another harness`, { runId });
+    }
+  }
+}
+
+function lastSessionOf(run: RunSession): { lastSession?: LastSession } {
+  const ref = run.state.summaries[HARNESS_SLEEP_SUMMARY];
+  if (!ref) return {};
+  const parsed = SleepSummary.safeParse(safeJson(ref.summaryJson));
+  if (!parsed.success) return {};
+  const { session, startedAfterSeq, workRemaining } = parsed.data;
+  return { lastSession: { endSeq: ref.seq, session, startedAfterSeq, workRemaining } };
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+function inputOf(run: RunSession): Record<string, unknown> {
+  const parsed = z.record(z.string(), z.unknown()).safeParse(run.state.input);
+  return parsed.success ? parsed.data : {};
+}
