@@ -19,7 +19,17 @@ export function validateOutput<S extends $ZodType>(schema: S, value: unknown): {
   return { ok: false, error: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
 }
 
-export const outputJsonSchema = (schema: $ZodType): Record<string, unknown> => ({ ...toJSONSchema(schema, { unrepresentable: 'any' }) });
+const jsonSchemas = new WeakMap<$ZodType, Record<string, unknown>>();
+
+/** JSON Schema of an output schema, computed once per schema object. */
+export function outputJsonSchema(schema: $ZodType): Record<string, unknown> {
+  let json = jsonSchemas.get(schema);
+  if (!json) {
+    json = { ...toJSONSchema(schema, { unrepresentable: 'any' }) };
+    jsonSchemas.set(schema, json);
+  }
+  return json;
+}
 
 const meterOf = (model: string, u: ModelUsage | undefined): Meter => ({
   model, costUsd: u?.costUsd ?? 0, promptTokens: u?.promptTokens ?? 0, completionTokens: u?.completionTokens ?? 0,

@@ -103,7 +103,7 @@ export class RunSession {
     if (s.lastHash === undefined) return false;
     return this.#core.deps.store.commitHead(this.tenant.tenantId, this.runId, {
       lastSeq: s.lastSeq, lastHash: s.lastHash, status: s.status, spendUsd: s.spendUsd,
-      updatedAt: this.#core.deps.clock.now().toISOString(), snapshot: { seq: s.lastSeq, state: s },
+      updatedAt: this.#core.deps.clock.now().toISOString(), snapshot: { seq: s.lastSeq, state: structuredClone(s) },
       ...(options.releaseLeaseOwner !== undefined ? { releaseLeaseOwner: options.releaseLeaseOwner } : {}),
     });
   }

@@ -73,7 +73,7 @@ export const initialRunState = (tenantId: string, runId: string): RunState => ({
   summaries: {}, steps: {}, requests: {},
 });
 
-type Evolver<K extends KernelEvent['eventType']> = (s: RunState, e: EventOf<K>) => RunState;
+type Mutator<K extends KernelEvent['eventType']> = (s: RunState, e: EventOf<K>) => void;
 
 const activeUnlessPaused = (s: RunState): RunState['status'] => (s.openPauses.length > 0 ? 'paused' : 'active');
 
@@ -95,90 +95,99 @@ function safeJson(text: string): unknown {
   }
 }
 
-const onModelRequested: Evolver<'model_requested'> = (s, e) => {
+const onModelRequested: Mutator<'model_requested'> = (s, e) => {
   const p = e.payload;
-  const key = modelIndexKey(p.model, e.stepKey, { ...p, apiMode: p.apiMode });
+  const key = modelIndexKey(p.model, e.stepKey, p);
   const prior = s.steps[key];
-  const entry: StepIndexEntry = { kind: 'model', requestSeq: e.seq, requestEventId: e.eventId, ...(prior?.driftMarks ? { driftMarks: prior.driftMarks } : {}) };
-  const failed = s.status === 'failed';
-  return {
-    ...s,
-    steps: { ...s.steps, [key]: entry },
-    requests: { ...s.requests, [e.eventId]: key },
-    ...(failed ? { status: activeUnlessPaused(s), failure: undefined } : {}),
-  };
+  s.steps[key] = { kind: 'model', requestSeq: e.seq, requestEventId: e.eventId, ...(prior?.driftMarks ? { driftMarks: prior.driftMarks } : {}) };
+  s.requests[e.eventId] = key;
+  if (s.status === 'failed') {
+    s.status = activeUnlessPaused(s);
+    delete s.failure;
+  }
 };
 
-const onModelTerminal: Evolver<'model_terminal'> = (s, e) => {
-  const p = e.payload;
-  const key = s.requests[p.sourceModelRequestedEventId];
+/** Points the step of `requestEventId` at its latest terminal / completion. */
+function complete(s: RunState, requestEventId: string, seq: number): void {
+  const key = s.requests[requestEventId];
   const entry = key ? s.steps[key] : undefined;
-  const steps = key && entry && entry.requestEventId === p.sourceModelRequestedEventId ? { ...s.steps, [key]: { ...entry, completionSeq: e.seq } } : s.steps;
-  const spendUsd = s.spendUsd + (p.costUsd ?? 0);
+  if (key && entry && entry.requestEventId === requestEventId) s.steps[key] = { ...entry, completionSeq: seq };
+}
+
+const onModelTerminal: Mutator<'model_terminal'> = (s, e) => {
+  const p = e.payload;
+  complete(s, p.sourceModelRequestedEventId, e.seq);
+  s.spendUsd += p.costUsd ?? 0;
   if (p.outcome === 'completed') {
-    return { ...s, steps, spendUsd, failure: undefined, status: s.status === 'failed' ? activeUnlessPaused(s) : s.status };
+    delete s.failure;
+    if (s.status === 'failed') s.status = activeUnlessPaused(s);
+    return;
   }
-  const failure = {
+  s.failure = {
     reason: p.failureReason ?? p.errorCategory ?? p.outcome,
     ...(p.errorCategory !== undefined ? { category: p.errorCategory } : {}),
     ...(p.diagnosticsJson !== undefined ? { diagnosticsJson: p.diagnosticsJson } : {}),
     ...(e.stepKey !== undefined ? { stepKey: e.stepKey } : {}),
   };
-  return { ...s, steps, spendUsd, failure, status: 'failed' };
+  s.status = 'failed';
 };
 
-const onToolRequested: Evolver<'tool_requested'> = (s, e) => {
+const onToolRequested: Mutator<'tool_requested'> = (s, e) => {
   const key = toolIndexKey(e.payload.toolName, e.payload.argumentsJson, e.stepKey);
-  return {
-    ...s,
-    steps: { ...s.steps, [key]: { kind: 'tool', requestSeq: e.seq, requestEventId: e.eventId } },
-    requests: { ...s.requests, [e.eventId]: key },
-  };
+  s.steps[key] = { kind: 'tool', requestSeq: e.seq, requestEventId: e.eventId };
+  s.requests[e.eventId] = key;
 };
 
-const onToolCompleted: Evolver<'tool_completed'> = (s, e) => {
-  const key = s.requests[e.payload.requestId];
-  const entry = key ? s.steps[key] : undefined;
-  const steps = key && entry && entry.requestEventId === e.payload.requestId ? { ...s.steps, [key]: { ...entry, completionSeq: e.seq } } : s.steps;
-  return { ...s, steps, lastTool: e.payload.toolName };
+const onToolCompleted: Mutator<'tool_completed'> = (s, e) => {
+  complete(s, e.payload.requestId, e.seq);
+  s.lastTool = e.payload.toolName;
 };
 
-const onDrift: Evolver<'replayed_with_drift'> = (s, e) => {
+const onDrift: Mutator<'replayed_with_drift'> = (s, e) => {
   const mark = e.payload.forkRunId ? `fork:${e.payload.forkRunId}` : e.payload.replayPolicy;
   const key = s.requests[e.payload.sourceModelRequestedEventId];
   const entry = key ? s.steps[key] : undefined;
-  const steps = key && entry ? { ...s.steps, [key]: { ...entry, driftMarks: [...(entry.driftMarks ?? []), mark] } } : s.steps;
-  return { ...s, steps, driftCount: s.driftCount + 1 };
+  if (key && entry) s.steps[key] = { ...entry, driftMarks: [...(entry.driftMarks ?? []), mark] };
+  s.driftCount += 1;
 };
 
-const onPause: Evolver<'pause_requested'> = (s, e) => {
-  const pause: OpenPause = { seq: e.seq, reason: e.payload.reason, ...blockedOnOf(e.payload.contextJson) };
-  return { ...s, openPauses: [...s.openPauses, pause], status: 'paused', failure: undefined };
+const onPause: Mutator<'pause_requested'> = (s, e) => {
+  s.openPauses.push({ seq: e.seq, reason: e.payload.reason, ...blockedOnOf(e.payload.contextJson) });
+  s.status = 'paused';
+  delete s.failure;
 };
 
-const onResume: Evolver<'resume_requested'> = (s) => {
-  const openPauses = s.openPauses.slice(0, -1);
-  const status = openPauses.length > 0 ? 'paused' : s.status === 'failed' || s.status === 'completed' ? s.status : 'active';
-  return { ...s, openPauses, status };
+const onResume: Mutator<'resume_requested'> = (s) => {
+  s.openPauses.pop();
+  if (s.openPauses.length > 0) s.status = 'paused';
+  else if (s.status !== 'failed' && s.status !== 'completed') s.status = 'active';
 };
 
-const onSleep: Evolver<'harness_sleep'> = (s, e) => {
+const onSleep: Mutator<'harness_sleep'> = (s, e) => {
   const p = e.payload;
   if (p.status === 'failed') {
-    return { ...s, status: 'failed', failure: { reason: p.executionErrorType ?? p.sleepErrorType ?? 'harness_sleep_failed', category: 'internal' } };
+    s.status = 'failed';
+    s.failure = { reason: p.executionErrorType ?? p.sleepErrorType ?? 'harness_sleep_failed', category: 'internal' };
+  } else if (p.status === 'completed') {
+    s.status = s.openPauses.length > 0 ? 'paused' : 'completed';
+    delete s.failure;
   }
-  if (p.status === 'completed') return { ...s, status: s.openPauses.length > 0 ? 'paused' : 'completed', failure: undefined };
-  return s;
 };
 
-const onSummary: Evolver<'run_summary'> = (s, e) => {
-  const ref: SummaryRef = { seq: e.seq, summaryJson: e.payload.summaryJson, ...(e.stepKey !== undefined ? { stepKey: e.stepKey } : {}) };
-  return { ...s, summaries: { ...s.summaries, [e.payload.summaryType]: ref } };
+const onHarnessFailed: Mutator<'harness_failed'> = (s, e) => {
+  s.status = 'failed';
+  s.failure = { reason: e.payload.errorType, category: 'internal', ...(e.payload.lastStepKey !== undefined ? { stepKey: e.payload.lastStepKey } : {}) };
 };
 
-function applyType(s: RunState, e: KernelEvent): RunState {
+const onRunStarted: Mutator<'run_started'> = (s, e) => {
+  Object.assign(s, e.payload);
+  s.status = activeUnlessPaused(s);
+  delete s.failure;
+};
+
+function applyType(s: RunState, e: KernelEvent): void {
   switch (e.eventType) {
-    case 'run_started': return { ...s, ...e.payload, status: activeUnlessPaused(s), failure: undefined };
+    case 'run_started': return onRunStarted(s, e);
     case 'model_requested': return onModelRequested(s, e);
     case 'model_terminal': return onModelTerminal(s, e);
     case 'tool_requested': return onToolRequested(s, e);
@@ -187,33 +196,40 @@ function applyType(s: RunState, e: KernelEvent): RunState {
     case 'pause_requested': return onPause(s, e);
     case 'resume_requested': return onResume(s, e);
     case 'harness_sleep': return onSleep(s, e);
-    case 'harness_failed': return { ...s, status: 'failed', failure: { reason: e.payload.errorType, category: 'internal', ...(e.payload.lastStepKey !== undefined ? { stepKey: e.payload.lastStepKey } : {}) } };
-    case 'harness_stage': return { ...s, lastStage: e.payload.stage };
-    case 'run_summary': return onSummary(s, e);
-    default: return s;
+    case 'harness_failed': return onHarnessFailed(s, e);
+    case 'harness_stage': { s.lastStage = e.payload.stage; return; }
+    case 'run_summary': {
+      s.summaries[e.payload.summaryType] = { seq: e.seq, summaryJson: e.payload.summaryJson, ...(e.stepKey !== undefined ? { stepKey: e.stepKey } : {}) };
+      return;
+    }
+    default: return;
   }
 }
 
 /**
- * The fold: state after `event`. Pure and total; events of another run are a programming error upstream (the
- * session verifies the chain before folding).
+ * Folds `event` into a state the caller owns, in place: O(1) per event whatever the run length. Sessions use it
+ * on their private state; everything else uses the pure `evolve`.
+ */
+export function evolveInPlace(state: RunState, event: KernelEvent): void {
+  applyType(state, event);
+  const stepKey = event.stepKey ?? event.parentStepKey;
+  state.lastSeq = event.seq;
+  state.lastHash = event.hash;
+  state.lastEventType = event.eventType;
+  state.startedAt ??= event.timestamp;
+  state.updatedAt = event.timestamp;
+  if (stepKey !== undefined) state.lastStepKey = stepKey;
+}
+
+/**
+ * The fold: state after `event`, without touching `state` (decider style, given/when/then testable).
  * @example const state = events.reduce(evolve, initialRunState('t1', 'r1'));
  */
 export function evolve(state: RunState, event: KernelEvent): RunState {
-  const next = applyType(state, event);
-  const stepKey = stepKeyOf(event) ?? next.lastStepKey;
-  return {
-    ...next,
-    lastSeq: event.seq,
-    lastHash: event.hash,
-    lastEventType: event.eventType,
-    startedAt: state.startedAt ?? event.timestamp,
-    updatedAt: event.timestamp,
-    ...(stepKey !== undefined ? { lastStepKey: stepKey } : {}),
-  };
+  const next = structuredClone(state);
+  evolveInPlace(next, event);
+  return next;
 }
-
-const stepKeyOf = (e: KernelEvent): string | undefined => e.stepKey ?? e.parentStepKey;
 
 /** Parses a head snapshot; undefined when it is missing or not a RunState of this run. */
 export function parseSnapshot(value: unknown, tenantId: string, runId: string): RunState | undefined {

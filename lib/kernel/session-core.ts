@@ -7,7 +7,7 @@ import type { KernelMiddleware } from '../middleware/middleware-port.js';
 import type { Clock, IdSource, ModelPort } from './ports.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { decodeRecord, encodeRecord, type EventDraft } from './record-codec.js';
-import { evolve, initialRunState, parseSnapshot, type RunState } from './run-state.js';
+import { evolveInPlace, initialRunState, parseSnapshot, type RunState } from './run-state.js';
 
 /** Everything a session needs; built once by the kernel. */
 export interface KernelDeps {
@@ -66,6 +66,7 @@ export class SessionCore {
     return core;
   }
 
+  /** The folded state; owned by the session and updated in place as events are appended (do not mutate). */
   get state(): RunState {
     return this.#state;
   }
@@ -143,6 +144,6 @@ export class SessionCore {
 
   #apply(event: KernelEvent): void {
     this.#events.set(event.seq, event);
-    this.#state = evolve(this.#state, event);
+    evolveInPlace(this.#state, event);
   }
 }
