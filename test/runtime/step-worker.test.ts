@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../lib/crypto/index.js';
+import { SimulatedCrash } from '../../lib/runtime/local/crash-injection.js';
+import type { LedgerRecord } from '../../lib/models/index.js';
+import type { EventStore } from '../../lib/store/index.js';
+import { drive, memoryWorker, sqsRecord, type MemoryWorker } from '../helpers/memory-worker.js';
+import { handleRecord } from '../../lib/runtime/step-handler.js';
+
+const start = (tenantId: string, runId: string) => ({ type: 'start_run' as const, tenantId, runId, harness: 'report', input: { topic: 'ledgers' } });
+
+async function ledger(w: MemoryWorker, tenantId: string, runId: string): Promise<LedgerRecord[]> {
+  return w.store.loadEvents(tenantId, runId);
+}
+
+async function expectCompletedAndValid(w: MemoryWorker, tenantId: string, runId: string): Promise<LedgerRecord[]> {
+  const head = await w.store.getHead(tenantId, runId);
+  const records = await ledger(w, tenantId, runId);
+  expect(verifyLedger(records, { head, tenantId })).toMatchObject({ valid: true });
+  expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
+  expect(head.status).toBe('completed');
+  return records;
+}
+
+describe('step worker', () => {
+  describe('when a run is started and driven to the end', () => {
+    it('runs one harness session per message and completes the run with a valid ledger', async () => {
+      const w = await memoryWorker();
+      const { deliveries, failures } = await drive(w, [start('acme', 'r1')]);
+      const records = await expectCompletedAndValid(w, 'acme', 'r1');
+      expect(failures).toBe(0);
+      expect(deliveries).toBe(3); // one session per task; the last one completes the run
+      expect(records.filter((r) => r.eventType === 'harness_wake')).toHaveLength(3);
+      expect(w.model.calls).toBe(3); // research, draft, review
+      expect(await w.outbox.deliveries()).toBe(1);
+    });
+
+    it('keeps the report as a draft for a tenant without the publish capability', async () => {
+      const w = await memoryWorker();
+      await drive(w, [start('globex', 'r2')]);
+      await expectCompletedAndValid(w, 'globex', 'r2');
+      expect(await w.outbox.deliveries()).toBe(0);
+      const run = await w.deps.kernel.openRun({ tenantId: 'globex', capabilities: [], budgetUsdLimit: 1 }, 'r2');
+      expect(run.getArtifact('unpublished_draft')).toMatchObject({ title: expect.any(String) });
+    });
+  });
+
+  describe('when a message is bad', () => {
+    it.each([
+      ['not JSON', '{'],
+      ['an unknown tenant', JSON.stringify(start('nobody', 'r3'))],
+      ['an unknown harness', JSON.stringify({ ...start('acme', 'r4'), harness: 'nope' })],
+      ['an unknown field', JSON.stringify({ ...start('acme', 'r5'), admin: true })],
+    ])('acknowledges %s without writing anything', async (_label, body) => {
+      const w = await memoryWorker();
+      await expect(handleRecord(w.deps, sqsRecord(body, 'bad-1'))).resolves.toBeUndefined();
+      expect((await w.store.listRuns('acme')).runs).toHaveLength(0);
+      expect(w.queue.take()).toHaveLength(0);
+      expect(w.logs.some((l) => l.level === 'error')).toBe(true);
+    });
+
+    it('rejects a disabled tenant', async () => {
+      const w = await memoryWorker();
+      await w.tenants.disable('acme', '2026-12-02T00:00:00.000Z');
+      await handleRecord(w.deps, sqsRecord(JSON.stringify(start('acme', 'r6')), 'm1'));
+      expect((await w.store.listRuns('acme')).runs).toHaveLength(0);
+    });
+
+    it('refuses a start_run naming another tenant\'s run id', async () => {
+      const w = await memoryWorker();
+      await drive(w, [start('acme', 'shared')]);
+      const before = (await ledger(w, 'acme', 'shared')).length;
+      await handleRecord(w.deps, sqsRecord(JSON.stringify(start('globex', 'shared')), 'm2'));
+      expect((await ledger(w, 'acme', 'shared')).length).toBe(before);
+      expect((await w.store.listRuns('globex')).runs).toHaveLength(0);
+    });
+  });
+
+  describe('when the same message is delivered again after its step', () => {
+    it('only re-enqueues the follow-up and runs no second session', async () => {
+      const w = await memoryWorker();
+      const body = JSON.stringify(start('acme', 'r7'));
+      await handleRecord(w.deps, sqsRecord(body, 'dup'));
+      const after = (await ledger(w, 'acme', 'r7')).length;
+      const report = await handleRecord(w.deps, sqsRecord(body, 'dup', 2));
+      expect(report?.decision).toBe('reenqueue');
+      expect((await ledger(w, 'acme', 'r7')).length).toBe(after);
+      expect(w.queue.duplicatesDropped).toBe(1);
+    });
+  });
+});
+
+/** A store whose n-th append (0-based, over all runs) throws before writing: the process "dies" there. */
+function crashOnAppend(n: number): (store: EventStore) => EventStore {
+  let calls = 0;
+  return (store) => new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property !== 'append' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: Parameters<EventStore['append']>) => {
+        if (calls++ === n) throw new SimulatedCrash(`crash before append #${n}`);
+        return target.append(...args);
+      };
+    },
+  });
+}
+
+describe('crash-resume', () => {
+  it('completes every run with a valid chain wherever an append crashes, paying no recorded model call twice', async () => {
+    const baseline = await memoryWorker();
+    await drive(baseline, [start('acme', 'run')]);
+    const appends = (await ledger(baseline, 'acme', 'run')).length;
+    expect(appends).toBeGreaterThan(20);
+    for (let n = 1; n < appends; n += 1) {
+      const w = await memoryWorker({ wrapStore: crashOnAppend(n) });
+      const { failures } = await drive(w, [start('acme', 'run')]);
+      expect(failures, `crash point ${n}`).toBe(1);
+      const records = await expectCompletedAndValid(w, 'acme', 'run');
+      const terminals = records.filter((r) => r.eventType === 'model_terminal').length;
+      // A model call is repeated only when the crash hit its terminal, which was therefore never recorded.
+      expect(w.model.calls, `crash point ${n}`).toBeLessThanOrEqual(terminals + 1);
+      expect(w.model.calls - terminals, `crash point ${n}`).toBeGreaterThanOrEqual(0);
+      expect(await w.outbox.deliveries(), `crash point ${n}`).toBe(1);
+    }
+  });
+
+  it('resumes after a crash between the enqueue and the acknowledgement', async () => {
+    const w = await memoryWorker({
+      wrapQueue: (queue) => {
+        let crashed = false;
+        return {
+          async send(message, options) {
+            await queue.send(message, options);
+            if (!crashed) {
+              crashed = true;
+              throw new SimulatedCrash('crash after enqueue');
+            }
+          },
+        };
+      },
+    });
+    const { failures } = await drive(w, [start('acme', 'r8')]);
+    expect(failures).toBe(1);
+    await expectCompletedAndValid(w, 'acme', 'r8');
+    expect(w.queue.duplicatesDropped).toBeGreaterThanOrEqual(1);
+    expect(w.model.calls).toBe(3);
+  });
+});
