@@ -64,15 +64,14 @@ export async function runModelCycle<S extends $ZodType>(
   const facts: RunFacts = { runId: core.runId, tenant: core.tenant, spendUsd: core.state.spendUsd, model: step.model, ...(step.stepKey !== undefined ? { stepKey: step.stepKey } : {}) };
   const started = clock.now().getTime();
   let result: ModelResult | undefined;
+  let output: output<S>;
   try {
     for (const m of middleware) await m.beforeModel?.(facts);
     result = await callProvider(modelPort, modelRequest(core, step), step.timeoutMs, step.signal);
     for (const m of middleware) await m.afterModel?.(facts, result.usage);
     const checked = validateOutput(step.outputSchema, result.output);
     if (!checked.ok) throw new ModelPermanentError(`Model output does not match the output schema: ${checked.error}`, { errorCategory: 'invalid_output' });
-    const elapsedMs = Math.max(0, clock.now().getTime() - started);
-    const terminal = await appendTerminal(core, step, request, { outcome: 'completed', elapsedMs, result, outputJson: JSON.stringify(checked.data) });
-    return { terminal, output: checked.data };
+    output = checked.data;
   } catch (error) {
     for (const m of middleware) await m.onModelError?.(facts, result?.usage, error).catch(() => undefined);
     const failure = classifyModelFailure(error, step.signal?.aborted === true);
@@ -80,6 +79,10 @@ export async function runModelCycle<S extends $ZodType>(
     await appendTerminal(core, step, request, { outcome: failure.outcome, elapsedMs, result, failure });
     throw error;
   }
+  // Outside the try: a store failure here must not be recorded as a model failure (the request stays open).
+  const elapsedMs = Math.max(0, clock.now().getTime() - started);
+  const terminal = await appendTerminal(core, step, request, { outcome: 'completed', elapsedMs, result, outputJson: JSON.stringify(output) });
+  return { terminal, output };
 }
 
 function modelRequest<S extends $ZodType>(core: SessionCore, step: PreparedModelStep<S>): ModelRequest {
