@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import * as z from 'zod/mini';
+import { toJson, EXIT } from './cli-output.js';
+import { idOption, intOption, parseOptions, withTarget, type CliContext } from './cli-context.js';
+import { envelopeView, inspectionKernel, inspectionTenant, selectSummaries, tailLine, verifyRunLedger } from './run-inspect.js';
+import { tailRun } from './run-tail.js';
+import { startRun } from './run-start.js';
+
+const Tenant = z.object({ tenant: idOption() });
+const ListOptions = z.object({
+  tenant: idOption(),
+  status: z.optional(z.enum(['active', 'paused', 'failed', 'completed'])),
+  limit: z._default(intOption(1, 1000), 50),
+});
+const TailOptions = z.object({
+  tenant: idOption(),
+  sinceSeq: z._default(intOption(0, Number.MAX_SAFE_INTEGER), 0),
+  follow: z._default(z.boolean(), false),
+  pollMs: z._default(intOption(100, 10_000), 1000),
+  idleTimeout: z.optional(intOption(1, 86_400)),
+});
+const SummaryOptions = z.object({ tenant: idOption(), type: z.optional(z.string()), limit: z._default(z.coerce.number().check(z.int()), 20) });
+const EventsOptions = z.object({ tenant: idOption(), decrypt: z._default(z.boolean(), false) });
+
+/**
+ * `artana run …`: start, list, status, tail, verify-ledger, summaries, artifacts, events.
+ * @example registerRunCommands(program, ctx); // artana run status r1 --tenant acme
+ */
+export function registerRunCommands(program: Command, ctx: CliContext): void {
+  const run = program.command('run').description('start and inspect runs');
+  const out = ctx.io.out;
+
+  startRun(run, ctx);
+
+  run.command('list').description('runs of a tenant, most recently updated first')
+    .requiredOption('--tenant <id>').option('--status <status>', 'active | paused | failed | completed').option('--limit <n>', 'at most N runs', '50')
+    .action((_o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
+      const o = parseOptions(ListOptions, cmd.opts());
+      const { runs } = await target.store.listRuns(o.tenant, { limit: o.limit, ...(o.status ? { status: o.status } : {}) });
+      const view = runs.map((h) => ({ runId: h.runId, status: h.status, updatedAt: h.updatedAt, harness: h.harness ?? null, lastSeq: h.lastSeq, spendUsd: h.spendUsd }));
+      if (g.json) out(toJson({ tenantId: o.tenant, runs: view }));
+      else for (const r of view) out(`${r.runId}\t${r.status}\t${r.updatedAt}\t${r.harness ?? '-'}`);
+    }));
+
+  run.command('status <runId>').description('status and progress of a run (decrypts the tail)').requiredOption('--tenant <id>')
+    .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
+      const o = parseOptions(Tenant, cmd.opts());
+      const session = await (await inspectionKernel(target)).openRun(await inspectionTenant(target, o.tenant), runId);
+      const status = session.getRunStatus();
+      const progress = session.getRunProgress();
+      if (g.json) return out(toJson({ ...status, progress }));
+      out(`${status.runId}\t${status.status}\tlast_seq=${status.lastEventSeq}\tupdated_at=${status.updatedAt ?? '-'}`);
+      out(`progress\t${progress.percent}%\tstage=${progress.currentStage ?? '-'}\tspend_usd=${status.spendUsd}${status.failureReason ? `\tfailure=${status.failureReason}` : ''}`);
+    }));
+
+  run.command('tail <runId>').description('events as seq, timestamp, type, step key (no decryption)').requiredOption('--tenant <id>')
+    .option('--since-seq <n>', 'only events after this seq', '0').option('--follow', 'keep polling for new events')
+    .option('--poll-ms <ms>', 'polling interval with --follow (100–10000)', '1000').option('--idle-timeout <seconds>', 'stop following after this long without events')
+    .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
+      const o = parseOptions(TailOptions, cmd.opts());
+      await tailRun(ctx, target, o.tenant, runId, {
+        sinceSeq: o.sinceSeq, follow: o.follow, pollMs: o.pollMs, ...(o.idleTimeout !== undefined ? { idleTimeoutMs: o.idleTimeout * 1000 } : {}),
+      }, g.json);
+    }));
+
+  run.command('verify-ledger <runId>').description('verify the hash chain against the head (exit 1 when invalid; needs no key)').requiredOption('--tenant <id>')
+    .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
+      const o = parseOptions(Tenant, cmd.opts());
+      const v = await verifyRunLedger(target, o.tenant, runId);
+      if (!v.valid) ctx.exitCode = EXIT.failure;
+      if (g.json) return out(toJson({ runId, ...v }));
+      out(v.valid ? `valid\tchecked=${v.checked}` : `invalid\tseq=${v.firstInvalidSeq ?? '?'}\t${v.reason ?? ''}`);
+    }));
+
+  run.command('summaries <runId>').description('run summaries (decrypted), the last N').requiredOption('--tenant <id>')
+    .option('--type <summaryType>').option('--limit <n>', 'last N; 0 or less = all', '20')
+    .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
+      const o = parseOptions(SummaryOptions, cmd.opts());
+      const events = await (await inspectionKernel(target)).loadEvents(await inspectionTenant(target, o.tenant), runId);
+      const summaries = selectSummaries(events, { limit: o.limit, ...(o.type !== undefined ? { type: o.type } : {}) });
+      if (g.json) return out(toJson({ runId, summaries }));
+      for (const s of summaries) out(`${s.seq}\t${s.summaryType}\t${s.stepKey ?? '-'}\t${JSON.stringify(s.summary)}`);
+    }));
+
+  run.command('artifacts <runId>').description('artifacts of a run (decrypted), sorted by key').requiredOption('--tenant <id>')
+    .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
+      const o = parseOptions(Tenant, cmd.opts());
+      const artifacts = (await (await inspectionKernel(target)).openRun(await inspectionTenant(target, o.tenant), runId)).listArtifacts();
+      if (g.json) return out(toJson({ runId, artifacts }));
+      for (const key of Object.keys(artifacts).sort()) out(`${key}\t${JSON.stringify(artifacts[key])}`);
+    }));
+
+  run.command('events <runId>').description('all events: envelope and payload metadata, or decrypted payloads with --decrypt')
+    .requiredOption('--tenant <id>').option('--decrypt', 'decrypt payloads (needs the key)')
+    .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
+      const o = parseOptions(EventsOptions, cmd.opts());
+      if (o.decrypt) {
+        const events = await (await inspectionKernel(target)).loadEvents(await inspectionTenant(target, o.tenant), runId);
+        if (g.json) return out(toJson({ runId, events }));
+        for (const e of events) out(`${tailLine(e)}\t${JSON.stringify(e.payload)}`);
+        return;
+      }
+      const records = await target.store.loadEvents(o.tenant, runId);
+      if (g.json) return out(toJson({ runId, events: records.map(envelopeView) }));
+      for (const r of records) out(`${tailLine(r)}\t${r.payload.alg}\tdigest=${r.payload.digest.slice(0, 16)}`);
+    }));
+}
+
