@@ -1,7 +1,7 @@
 import type { $ZodType } from 'zod/v4/core';
-import { ToolExecutionFailedError, ValidationError } from '../errors.js';
+import { HarnessStateError, ToolExecutionFailedError, ValidationError } from '../errors.js';
 import type { RunSession } from '../kernel/index.js';
-import type { HarnessContext, HarnessDefinition, HarnessModelRequest, ModelStepOutput, Reorientation, ToolStepOutput } from './harness.js';
+import type { ChildOutcome, HarnessContext, HarnessDefinition, HarnessModelRequest, ModelStepOutput, Reorientation, ToolStepOutput } from './harness.js';
 import { SessionStepKeys } from './session-step-keys.js';
 
 export interface ContextOptions {
@@ -11,7 +11,12 @@ export interface ContextOptions {
   readonly reorientation: Reorientation;
   /** Deadline for each provider call (from the Lambda's remaining time). */
   readonly modelTimeoutMs?: number;
+  /** Opens or creates child runs (supervisors); absent where child runs are not supported. */
+  readonly children?: ChildRunner;
 }
+
+/** Runs one session of a child harness on a child run (see `createChildRunner`). */
+export type ChildRunner = (parent: RunSession, key: string, harness: HarnessDefinition, input: Readonly<Record<string, unknown>>) => Promise<ChildOutcome>;
 
 /** Builds the `HarnessContext` of one session over a kernel `RunSession`. */
 export function createHarnessContext(run: RunSession, o: ContextOptions): HarnessContext & { readonly keys: SessionStepKeys } {
@@ -63,6 +68,10 @@ export function createHarnessContext(run: RunSession, o: ContextOptions): Harnes
       await run.appendSummary(summaryType, value, { stepKey: keys.next(`summary_${summaryType}`), parentStepKey: keys.parent });
     },
     readSummary: (summaryType) => run.latestSummary(summaryType),
+    async runChild(key, harness, input = {}) {
+      if (!o.children) throw new HarnessStateError('This runtime does not run child harnesses.', { runId: run.runId });
+      return o.children(run, key, harness, input);
+    },
   };
 }
 

@@ -60,6 +60,18 @@ export interface HarnessContext {
   getArtifact(key: string): Promise<unknown>;
   writeSummary(summaryType: string, value: unknown): Promise<void>;
   readSummary(summaryType: string): unknown;
+  /**
+   * Advances a child run (`<runId>::child::<key>`, same tenant) by one session of `harness`, creating it on first
+   * use; a child that already finished only reports its result.
+   */
+  runChild(key: string, harness: HarnessDefinition, input?: Readonly<Record<string, unknown>>): Promise<ChildOutcome>;
+}
+
+export interface ChildOutcome {
+  readonly runId: string;
+  readonly status: 'sleeping' | 'completed' | 'failed';
+  readonly finished: boolean;
+  readonly result?: unknown;
 }
 
 export interface StepOutcome {

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { HarnessStateError, RunPausedError, isKernelError } from '../errors.js';
 import type { RunSession } from '../kernel/index.js';
 import type { HarnessDefinition, Reorientation, StepOutcome } from './harness.js';
-import { createHarnessContext } from './harness-context.js';
+import { createHarnessContext, type ChildRunner } from './harness-context.js';
 
 export const HARNESS_SLEEP_SUMMARY = 'harness_sleep';
 
@@ -15,12 +15,39 @@ export const SleepSummary = z.object({
 });
 export const HARNESS_RESULT_ARTIFACT = 'harness_result';
 
+/** What the previous harness session left behind (the latest `harness_sleep` summary and its seq). */
+export interface LastSession {
+  /** Seq of the `harness_sleep` summary event that closed the session. */
+  readonly endSeq: number;
+  readonly session: number;
+  /** The message's `afterSeq` that started that session. */
+  readonly startedAfterSeq: number;
+  readonly workRemaining: boolean;
+}
+
+/** The latest closed session of a run, from its `harness_sleep` summary (none before the first one closes). */
+export function lastSessionOf(run: RunSession): LastSession | undefined {
+  const ref = run.state.summaries[HARNESS_SLEEP_SUMMARY];
+  if (!ref) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(ref.summaryJson);
+  } catch {
+    return undefined;
+  }
+  const parsed = SleepSummary.safeParse(json);
+  if (!parsed.success) return undefined;
+  const { session, startedAfterSeq, workRemaining } = parsed.data;
+  return { endSeq: ref.seq, session, startedAfterSeq, workRemaining };
+}
+
 export interface SessionRunOptions {
   readonly session: number;
   /** The delivered message's `afterSeq` (recorded so a redelivery after the step can be recognised). */
   readonly startedAfterSeq: number;
   readonly input: Readonly<Record<string, unknown>>;
   readonly modelTimeoutMs?: number;
+  readonly children?: ChildRunner;
 }
 
 export interface SessionRunResult {
@@ -45,7 +72,11 @@ export async function runHarnessSession(run: RunSession, harness: HarnessDefinit
   const ns = `${harness.name}_s${o.session}`;
   const recorded = new Set(run.events().flatMap((e) => (e.stepKey ? [e.stepKey] : [])));
   const reorientation = reorient(run, o.session);
-  const ctx = createHarnessContext(run, { harness, session: o.session, input: o.input, reorientation, ...(o.modelTimeoutMs !== undefined ? { modelTimeoutMs: o.modelTimeoutMs } : {}) });
+  const ctx = createHarnessContext(run, {
+    harness, session: o.session, input: o.input, reorientation,
+    ...(o.modelTimeoutMs !== undefined ? { modelTimeoutMs: o.modelTimeoutMs } : {}),
+    ...(o.children ? { children: o.children } : {}),
+  });
   let outcome: StepOutcome;
   try {
     if (o.session === 1 && !recorded.has(`${harness.name}_initialized`)) {

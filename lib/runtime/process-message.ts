@@ -3,9 +3,10 @@ import { RunAlreadyExistsError, UnknownTenantError, TenantDisabledError } from '
 import type { RunSession } from '../kernel/index.js';
 import { toTenantContext, type TenantContext } from '../models/index.js';
 import * as z from 'zod/mini';
-import { HARNESS_SLEEP_SUMMARY, SleepSummary, runHarnessSession, type SessionRunResult } from '../harness/session-runner.js';
+import { createChildRunner } from '../harness/child-runs.js';
+import { lastSessionOf, runHarnessSession, type SessionRunResult } from '../harness/session-runner.js';
 import type { StepMessage } from '../queue/messages.js';
-import { decideStep, type LastSession, type StepDecision } from './step-decision.js';
+import { decideStep, type StepDecision } from './step-decision.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { recordSessionMetrics } from './session-metrics.js';
 
@@ -44,7 +45,8 @@ export async function processStepMessage(deps: WorkerDeps, message: StepMessage,
     const runTenant = head.budgetUsdLimit !== undefined ? { ...tenant, budgetUsdLimit: Math.min(tenant.budgetUsdLimit, head.budgetUsdLimit) } : tenant;
     const run = await deps.kernel.openRun(runTenant, runId);
     const afterSeq = message.type === 'start_run' ? 1 : message.afterSeq;
-    const decision = decideStep(afterSeq, { paused: run.state.openPauses.length > 0, ...lastSessionOf(run) });
+    const last = lastSessionOf(run);
+    const decision = decideStep(afterSeq, { paused: run.state.openPauses.length > 0, ...(last ? { lastSession: last } : {}) });
     const report = await act(deps, run, decision, { harnessName: head.harness ?? '', afterSeq, delivery });
     return report;
   } catch (error) {
@@ -71,8 +73,9 @@ async function act(
   const startSeq = run.state.lastSeq;
   const input = inputOf(run);
   const modelTimeoutMs = o.delivery.remainingMs !== undefined ? Math.max(1_000, o.delivery.remainingMs - 10_000) : undefined;
+  const timeout = modelTimeoutMs !== undefined ? { modelTimeoutMs } : {};
   const session = await runHarnessSession(run, harness, {
-    session: decision.session, startedAfterSeq: o.afterSeq, input, ...(modelTimeoutMs !== undefined ? { modelTimeoutMs } : {}),
+    session: decision.session, startedAfterSeq: o.afterSeq, input, children: createChildRunner(deps.kernel, timeout), ...timeout,
   });
   await run.commit({ releaseLeaseOwner: deps.workerId });
   recordSessionMetrics(deps.metrics, run.events().filter((e) => e.seq > startSeq), session);
@@ -111,23 +114,6 @@ async function ensureRun(deps: WorkerDeps, tenant: TenantContext, runId: string,
     }
   }
 }
-
-function lastSessionOf(run: RunSession): { lastSession?: LastSession } {
-  const ref = run.state.summaries[HARNESS_SLEEP_SUMMARY];
-  if (!ref) return {};
-  const parsed = SleepSummary.safeParse(safeJson(ref.summaryJson));
-  if (!parsed.success) return {};
-  const { session, startedAfterSeq, workRemaining } = parsed.data;
-  return { lastSession: { endSeq: ref.seq, session, startedAfterSeq, workRemaining } };
-}
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
 
 function inputOf(run: RunSession): Record<string, unknown> {
   const parsed = z.record(z.string(), z.unknown()).safeParse(run.state.input);

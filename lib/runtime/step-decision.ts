@@ -1,12 +1,4 @@
-/** What the previous harness session left behind (the latest `harness_sleep` summary and its seq). */
-export interface LastSession {
-  /** Seq of the `harness_sleep` summary event that closed the session. */
-  readonly endSeq: number;
-  readonly session: number;
-  /** The message's `afterSeq` that started that session. */
-  readonly startedAfterSeq: number;
-  readonly workRemaining: boolean;
-}
+import type { LastSession } from '../harness/session-runner.js';
 
 export interface RunFactsForDecision {
   /** A pause or block is open: no session runs until it is resumed. */
