@@ -1,5 +1,5 @@
 import type { $ZodType, output } from 'zod/v4/core';
-import { verifyLedger, type BlobStore, type LedgerVerification, type PayloadCipher } from '../crypto/index.js';
+import { verifyLedger, type BlobStore, type LedgerVerification, type PayloadCipher } from '../crypto/core.js';
 import type { KernelEvent, TenantContext } from '../models/index.js';
 import type { EventStore } from '../store/index.js';
 import type { KernelMiddleware } from '../middleware/middleware-port.js';

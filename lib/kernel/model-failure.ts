@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import {
   BudgetExceededError, KernelError, ModelFailedError, ModelPermanentError, ModelTimeoutError, ModelTransientError,
 } from '../errors.js';
-import { canonicalJson } from '../crypto/index.js';
+import { canonicalJson } from '../crypto/core.js';
 import { ErrorCategory } from '../models/index.js';
 import type { EventOf, ModelOutcome } from '../models/index.js';
 
@@ -15,6 +15,9 @@ export interface ClassifiedFailure {
   readonly providerRequestId?: string;
   readonly diagnosticsJson: string;
 }
+
+/** Request timeout, conflict and throttling: retryable although they are 4xx. */
+const RETRYABLE_4XX = new Set([408, 409, 429]);
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH']);
 
@@ -37,10 +40,12 @@ const stringField = (error: unknown, names: readonly string[]): string | undefin
 function categoryOf(error: unknown, cancelled: boolean, status: number | undefined): ErrorCategory {
   if (cancelled) return 'cancelled';
   if (error instanceof ModelTimeoutError) return 'timeout';
-  if (status !== undefined && status >= 400 && status < 500) return 'provider_4xx';
-  if (status !== undefined && status >= 500) return 'provider_5xx';
+  // A provider port that classified its own failure knows best (e.g. a 429 it retried is transient, not a 4xx).
   const declared = ErrorCategory.safeParse(field(error, 'errorCategory'));
   if (declared.success) return declared.data;
+  if (status !== undefined && RETRYABLE_4XX.has(status)) return 'transient';
+  if (status !== undefined && status >= 400 && status < 500) return 'provider_4xx';
+  if (status !== undefined && status >= 500) return 'provider_5xx';
   if (error instanceof ModelTransientError) return 'transient';
   if (error instanceof ModelPermanentError) return 'permanent';
   if (error instanceof BudgetExceededError) return 'budget';
@@ -49,7 +54,10 @@ function categoryOf(error: unknown, cancelled: boolean, status: number | undefin
   return 'internal';
 }
 
-/** K-8: the `model_terminal` outcome and category of a failed cycle (an HTTP status wins over the error type). */
+/**
+ * K-8: the `model_terminal` outcome and category of a failed cycle. Deviation: a category declared by the provider
+ * port (`details.errorCategory`) wins over the HTTP status, and 408/409/429 are transient, not `provider_4xx`.
+ */
 export function classifyModelFailure(error: unknown, cancelled: boolean): ClassifiedFailure {
   const httpStatus = intField(error, ['httpStatus', 'statusCode', 'status']);
   const providerRequestId = stringField(error, ['providerRequestId', 'requestId', 'xRequestId']);

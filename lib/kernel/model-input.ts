@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { sha256Hex } from '../crypto/index.js';
+import { sha256Hex } from '../crypto/core.js';
 import type { ChatMessage, ContextVersion, TenantContext, ToolDefinition, ToolSignature } from '../models/index.js';
 
 /** A model step's input: a prompt, or a conversation (prompt then defaults to the last user message). */

@@ -1,6 +1,6 @@
 import type { $ZodType, output } from 'zod/v4/core';
 import { ReplayConsistencyError, RunPausedError } from '../errors.js';
-import { canonicalJson, sha256Hex } from '../crypto/index.js';
+import { canonicalJson, sha256Hex } from '../crypto/core.js';
 import type { EventOf, ModelToolCall, ModelUsage } from '../models/index.js';
 import type { SessionCore } from './session-core.js';
 import type { StepIndexEntry } from './run-state.js';

@@ -1,5 +1,5 @@
-import { hashRecord, openPayload, sealPayload } from '../crypto/index.js';
-import type { BlobStore, PayloadCipher } from '../crypto/index.js';
+import { hashRecord, openPayload, sealPayload } from '../crypto/core.js';
+import type { BlobStore, PayloadCipher } from '../crypto/core.js';
 import { parsePayload } from '../models/index.js';
 import type { EventType, KernelEvent, LedgerRecord, Meter, PayloadOf } from '../models/index.js';
 

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { canonicalJson } from '../crypto/index.js';
+import { canonicalJson } from '../crypto/core.js';
 import type { SessionCore } from './session-core.js';
 
 export interface PauseTicket {

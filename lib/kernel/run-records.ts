@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
-import { canonicalJson } from '../crypto/index.js';
+import { canonicalJson } from '../crypto/core.js';
 import type { SessionCore } from './session-core.js';
 import type { SummaryRef } from './run-state.js';
 

@@ -1,6 +1,6 @@
 import { AppendConflictError, LedgerIntegrityError } from '../errors.js';
-import { verifyLedger } from '../crypto/index.js';
-import type { BlobStore, PayloadCipher } from '../crypto/index.js';
+import { verifyLedger } from '../crypto/core.js';
+import type { BlobStore, PayloadCipher } from '../crypto/core.js';
 import type { EventType, KernelEvent, LedgerRecord, TenantContext } from '../models/index.js';
 import type { EventStore } from '../store/index.js';
 import type { KernelMiddleware } from '../middleware/middleware-port.js';

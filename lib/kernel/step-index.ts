@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from '../crypto/index.js';
+import { canonicalJson, sha256Hex } from '../crypto/core.js';
 import type { ChatMessage, ModelCallOptions } from '../models/index.js';
 
 /** The inputs of a model step that replay compares (K-5), after `prepareModel` middleware. */

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { sha256Hex } from '../crypto/index.js';
+import { sha256Hex } from '../crypto/core.js';
 
 /** Lowercases and replaces runs of characters outside `[A-Za-z0-9_]` with `_`, trimming `_` at both ends. */
 export function normalizeStepToken(value: string): string {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { $ZodObject, safeParse, toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { ConfigurationError, ToolPermanentError, ToolTransientError, UnknownToolError, ValidationError } from '../errors.js';
-import { canonicalJson, sha256Hex } from '../crypto/index.js';
+import { canonicalJson, sha256Hex } from '../crypto/core.js';
 import { RiskLevel, ToolOutcome } from '../models/index.js';
 import type { ToolDefinition, ToolExecutionContext, ToolExecutionResult } from '../models/index.js';
 

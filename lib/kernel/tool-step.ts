@@ -1,5 +1,5 @@
 import { CapabilityDeniedError, ReplayConsistencyError, ToolExecutionFailedError, ValidationError } from '../errors.js';
-import { canonicalizeJsonObject, sha256Hex } from '../crypto/index.js';
+import { canonicalizeJsonObject, sha256Hex } from '../crypto/core.js';
 import type { EventOf, ToolExecutionContext, ToolExecutionResult } from '../models/index.js';
 import type { PreparedToolRequest } from '../middleware/middleware-port.js';
 import type { SessionCore } from './session-core.js';

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { BlobStore, PayloadCipher } from '../crypto/index.js';
+import type { BlobStore, PayloadCipher } from '../crypto/core.js';
 import { ArtanaKernel, ToolRegistry, randomIds, systemClock, type Clock, type IdSource, type ModelPort } from '../kernel/index.js';
 import { KernelPolicy, defaultMiddlewareStack } from '../middleware/index.js';
 import { HarnessRegistry } from '../harness/registry.js';

@@ -42,7 +42,9 @@ describe('model_terminal events', () => {
     it.each([
       [new ModelTransientError('busy'), 'transient', ModelTransientError],
       [new ModelPermanentError('bad'), 'permanent', ModelPermanentError],
-      [new ModelTransientError('rate', { httpStatus: 429 }), 'provider_4xx', ModelPermanentError],
+      [new ModelTransientError('rate', { httpStatus: 429 }), 'transient', ModelTransientError],
+      [Object.assign(new Error('bad request'), { status: 400 }), 'provider_4xx', ModelPermanentError],
+      [new ModelTransientError('retried', { httpStatus: 503, errorCategory: 'timeout' }), 'timeout', ModelTimeoutError],
       [Object.assign(new Error('boom'), { status: 503 }), 'provider_5xx', ModelTransientError],
       [Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 'network', ModelTransientError],
     ])('records category %s and maps the replay back to a typed error when it is %s', async (error, category, replayType) => {
