@@ -22,6 +22,8 @@ export const WorkerEnv = z.object({
   ARTANA_PAYLOAD_BUCKET: z.optional(z.string()),
   ARTANA_MODEL: z._default(z.string(), 'mock'),
   ARTANA_MAX_RECEIVE_COUNT: z._default(z.coerce.number(), 5),
+  /** Dimension of the EMF metrics; the CDK alarms use the same value. */
+  POWERTOOLS_SERVICE_NAME: z._default(z.string(), 'step-worker'),
 });
 
 export interface LambdaWorkerOptions {
@@ -43,8 +45,8 @@ const lazyModelPort = (build: () => Promise<ModelPort>): ModelPort => {
  */
 export function createLambdaWorker(options: LambdaWorkerOptions): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const env = WorkerEnv.parse(options.env ?? process.env);
-  const logger = new Logger({ serviceName: 'artana-step-worker' });
-  const metrics = new Metrics({ namespace: 'Artana', serviceName: 'step-worker' });
+  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME });
+  const metrics = new Metrics({ namespace: 'Artana', serviceName: env.POWERTOOLS_SERVICE_NAME });
   const emf: WorkerMetrics = {
     count: (name, value = 1, unit = 'Count') => metrics.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : unit === 'None' ? MetricUnit.NoUnit : MetricUnit.Count, value),
   };

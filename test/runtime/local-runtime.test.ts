@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../lib/crypto/index.js';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/runtime/local/local-runtime.js';
+import { tenantRecord } from '../helpers/memory-worker.js';
+
+describe('local runtime (dynalite + fauxqs + the Lambda handler)', () => {
+  let dir: string;
+  let rt: LocalRuntime;
+  const crashes: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'artana-local-'));
+    rt = await startLocalRuntime({
+      dataDir: dir, pollers: 2, visibilityTimeoutSec: 1,
+      crashBefore: { eventType: 'tool_completed', stepKeyIncludes: 'tool_publish_report' }, onCrash: (runId) => crashes.push(runId),
+    });
+    await rt.deps.tenants.put(tenantRecord('acme'));
+    await rt.deps.tenants.put(tenantRecord('globex', { capabilities: [] }));
+  });
+
+  afterAll(async () => {
+    await rt?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('when runs are started by SQS messages and one worker crashes after a side effect', () => {
+    it('completes every run through redelivery, with valid encrypted ledgers and the side effect done once', async () => {
+      const runs = [['acme', 'a1'], ['globex', 'g1'], ['acme', 'a2']] as const;
+      for (const [tenantId, runId] of runs) await rt.send({ type: 'start_run', tenantId, runId, harness: 'report', input: { topic: 'tests' } });
+      await rt.drain({ idleMs: 500, timeoutMs: 60_000 });
+      expect(crashes).toHaveLength(1);
+      for (const [tenantId, runId] of runs) {
+        const head = await rt.deps.store.getHead(tenantId, runId);
+        const records = await rt.deps.store.loadEvents(tenantId, runId);
+        expect(head.status, runId).toBe('completed');
+        expect(verifyLedger(records, { head, tenantId }).valid, runId).toBe(true);
+        expect(records.every((r) => r.payload.alg === 'A256GCM'), runId).toBe(true);
+      }
+      expect(await rt.outbox.deliveries()).toBe(2);
+      expect(rt.outbox.attempts()).toBe(3); // the crashed delivery was reconciled with the same idempotency key
+      expect(rt.stats().failures).toBe(1);
+    });
+  });
+});
+
+describe('npm start', () => {
+  it('exits 0 after every run completed and every ledger verified', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'artana-start-'));
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'lib/runtime/local/main.ts', '--runs', '2', '--data-dir', dir, '--quiet'], {
+        encoding: 'utf8', timeout: 90_000, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/All 2 runs completed and all 2 ledgers verify/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
