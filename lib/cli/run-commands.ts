@@ -66,7 +66,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   run.command('verify-ledger <runId>').description('verify the hash chain against the head (exit 1 when invalid; needs no key)').requiredOption('--tenant <id>')
     .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
       const o = parseOptions(Tenant, cmd.opts());
-      const v = await verifyRunLedger(target, o.tenant, runId);
+      const v = await verifyRunLedger(target.store, o.tenant, runId);
       if (!v.valid) ctx.exitCode = EXIT.failure;
       if (g.json) return out(toJson({ runId, ...v }));
       out(v.valid ? `valid\tchecked=${v.checked}` : `invalid\tseq=${v.firstInvalidSeq ?? '?'}\t${v.reason ?? ''}`);

@@ -3,6 +3,7 @@ import { verifyLedger, type LedgerVerification } from '../crypto/index.js';
 import { LedgerIntegrityError } from '../errors.js';
 import { ArtanaKernel, type ModelPort } from '../kernel/index.js';
 import { toTenantContext, type KernelEvent, type LedgerRecord, type TenantContext } from '../models/index.js';
+import type { EventStore } from '../store/index.js';
 import { CliError } from './cli-output.js';
 import type { CliTarget } from './cli-target.js';
 
@@ -43,13 +44,13 @@ const IntegrityDetails = z.object({ seq: z.optional(z.number()), reason: z.optio
 /**
  * Verifies a run's ledger from raw items and the head: hash chain, links, truncation. Needs no decrypt permission.
  * A tampered item fails already at parse time; it is reported as the first invalid seq too.
- * @example const v = await verifyRunLedger(target, 'acme', 'r1'); // { valid: false, firstInvalidSeq: 3, … }
+ * @example const v = await verifyRunLedger(target.store, 'acme', 'r1'); // { valid: false, firstInvalidSeq: 3, … }
  */
-export async function verifyRunLedger(target: CliTarget, tenantId: string, runId: string): Promise<LedgerVerification> {
-  const head = await target.store.getHead(tenantId, runId);
+export async function verifyRunLedger(store: EventStore, tenantId: string, runId: string): Promise<LedgerVerification> {
+  const head = await store.getHead(tenantId, runId);
   let records: LedgerRecord[];
   try {
-    records = await target.store.loadEvents(tenantId, runId);
+    records = await store.loadEvents(tenantId, runId);
   } catch (e) {
     if (!(e instanceof LedgerIntegrityError)) throw e;
     const d = IntegrityDetails.safeParse(e.details);

@@ -81,6 +81,19 @@ describe('artana CLI on the local data directory', () => {
     });
   });
 
+  describe('when the readiness checklist is run', () => {
+    it('passes the worker, tenant and ledger checks and leaves the judgement items manual', async () => {
+      const r = await local('--json', 'doctor');
+      expect(r.code, r.stderr).toBe(0);
+      const out = z.object({ ok: z.boolean(), checks: z.array(z.object({ id: z.string(), status: z.string() })) }).parse(JSON.parse(r.stdout));
+      const status = Object.fromEntries(out.checks.map((c) => [c.id, c.status]));
+      expect(status).toMatchObject({
+        'policy.enforced': 'pass', 'tools.idempotency': 'pass', 'tenants.budgets': 'pass', 'ledger.verification': 'pass', 'drift.strategy': 'manual',
+      });
+      expect(out.ok).toBe(true);
+    });
+  });
+
   describe('when the input is wrong', () => {
     it('exits 2 with an error line when a required option is missing', async () => {
       const r = await local('run', 'list');
