@@ -24,7 +24,11 @@ export function createChildRunner(kernel: ArtanaKernel, options: { modelTimeoutM
   const runner: ChildRunner = async (parent, key, harness, input) => {
     const child = await openChild(kernel, parent, childRunId(parent.runId, key), harness, input);
     const last = lastSessionOf(child);
-    if (last && !last.workRemaining) return outcome(child, child.getRunStatus().status === 'failed' ? 'failed' : 'completed');
+    if (last && !last.workRemaining) {
+      // A crash between the child's last session and its commit left its head stale: commit again (monotonic).
+      await child.commit();
+      return outcome(child, child.getRunStatus().status === 'failed' ? 'failed' : 'completed');
+    }
     const result = await runHarnessSession(child, harness, {
       session: (last?.session ?? 0) + 1, startedAfterSeq: child.state.lastSeq, input, children: runner,
       ...(options.modelTimeoutMs !== undefined ? { modelTimeoutMs: options.modelTimeoutMs } : {}),

@@ -47,7 +47,7 @@ export async function processStepMessage(deps: WorkerDeps, message: StepMessage,
     const afterSeq = message.type === 'start_run' ? 1 : message.afterSeq;
     const last = lastSessionOf(run);
     const decision = decideStep(afterSeq, { paused: run.state.openPauses.length > 0, ...(last ? { lastSession: last } : {}) });
-    const report = await act(deps, run, decision, { harnessName: head.harness ?? '', afterSeq, delivery });
+    const report = await act(deps, run, decision, { harnessName: head.harness ?? '', headLastSeq: head.lastSeq, afterSeq, delivery });
     return report;
   } catch (error) {
     await deps.store.releaseLease(tenant.tenantId, runId, deps.workerId).catch(() => false);
@@ -57,15 +57,15 @@ export async function processStepMessage(deps: WorkerDeps, message: StepMessage,
 
 async function act(
   deps: WorkerDeps, run: RunSession, decision: StepDecision,
-  o: { harnessName: string; afterSeq: number; delivery: DeliveryInfo },
+  o: { harnessName: string; headLastSeq: number; afterSeq: number; delivery: DeliveryInfo },
 ): Promise<StepReport> {
   const base = { runId: run.runId, tenantId: run.tenant.tenantId, decision: decision.action };
   if (decision.action === 'drop') {
-    await deps.store.releaseLease(run.tenant.tenantId, run.runId, deps.workerId);
+    await releaseOrRepairHead(deps, run, o.headLastSeq);
     return { ...base, reason: decision.reason };
   }
   if (decision.action === 'reenqueue') {
-    await deps.store.releaseLease(run.tenant.tenantId, run.runId, deps.workerId);
+    await releaseOrRepairHead(deps, run, o.headLastSeq);
     await enqueueNext(deps, run, decision.afterSeq);
     return { ...base, enqueuedAfterSeq: decision.afterSeq };
   }
@@ -83,6 +83,15 @@ async function act(
   if (!session.workRemaining || paused) return { ...base, session };
   await enqueueNext(deps, run, run.state.lastSeq);
   return { ...base, session, enqueuedAfterSeq: run.state.lastSeq };
+}
+
+/**
+ * Ends a message that runs no session. A crash after a session's last append but before its commit left the head
+ * behind the ledger (stale status, lastSeq and hash): commit it now, releasing the lease in the same write.
+ */
+async function releaseOrRepairHead(deps: WorkerDeps, run: RunSession, headLastSeq: number): Promise<void> {
+  if (headLastSeq < run.state.lastSeq) await run.commit({ releaseLeaseOwner: deps.workerId });
+  else await deps.store.releaseLease(run.tenant.tenantId, run.runId, deps.workerId);
 }
 
 async function enqueueNext(deps: WorkerDeps, run: RunSession, afterSeq: number): Promise<void> {
