@@ -4,7 +4,7 @@ import { SimulatedCrash } from '../../lib/runtime/local/crash-injection.js';
 import type { LedgerRecord } from '../../lib/models/index.js';
 import type { EventStore } from '../../lib/store/index.js';
 import { drive, memoryWorker, sqsRecord, type MemoryWorker } from '../helpers/memory-worker.js';
-import { handleRecord } from '../../lib/runtime/step-handler.js';
+import { createStepHandler, handleRecord } from '../../lib/runtime/step-handler.js';
 
 const start = (tenantId: string, runId: string) => ({ type: 'start_run' as const, tenantId, runId, harness: 'report', input: { topic: 'ledgers' } });
 
@@ -143,5 +143,31 @@ describe('crash-resume', () => {
     await expectCompletedAndValid(w, 'acme', 'r8');
     expect(w.queue.duplicatesDropped).toBeGreaterThanOrEqual(1);
     expect(w.model.calls).toBe(3);
+  });
+});
+
+describe('createStepHandler', () => {
+  describe('when one record of a batch fails with a retryable error', () => {
+    it('reports only that record (and later records of its group) as batch item failures', async () => {
+      const crashRun = 'r-bad';
+      const w = await memoryWorker({
+        wrapStore: (store) => new Proxy(store, {
+          get(target, property) {
+            const value: unknown = Reflect.get(target, property, target);
+            if (property !== 'acquireLease' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: Parameters<EventStore['acquireLease']>) => {
+              if (args[1] === crashRun) throw new SimulatedCrash('store unreachable');
+              return target.acquireLease(...args);
+            };
+          },
+        }),
+      });
+      const handler = createStepHandler(w.deps);
+      const record = (id: string, runId: string, group: string) => ({ ...sqsRecord(JSON.stringify(start('acme', runId)), id), attributes: { ...sqsRecord('', id).attributes, MessageGroupId: group } });
+      const response = await handler({ Records: [record('m1', 'r-ok', 'g1'), record('m2', 'r-bad', 'g2'), record('m3', 'r-bad-2', 'g2'), record('m4', 'r-ok-2', 'g3')] });
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m2', 'm3']);
+      expect((await w.store.getHead('acme', 'r-ok')).lastSeq).toBeGreaterThan(1);
+      expect((await w.store.getHead('acme', 'r-ok-2')).lastSeq).toBeGreaterThan(1);
+    });
   });
 });
