@@ -98,6 +98,8 @@ export class LedgerStream extends Construct {
         resources: [props.payloadKey.keyArn],
         conditions: { Null: { 'kms:EncryptionContext:tenantId': 'false' } },
       }));
+      // Decrypting needs the wrapped data keys, stored in the ledger table (`datakey#<ref>` items).
+      this.fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.table.tableArn] }));
     }
   }
 

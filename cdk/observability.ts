@@ -51,6 +51,12 @@ export class Observability extends Construct {
     this.alarm('WorkerErrors', workerErrors, 0, 'Step worker invocations failed (not per-record failures)');
     this.alarm('StreamIteratorAge', iteratorAge, (props.maxIteratorAge ?? Duration.minutes(10)).toMilliseconds(), 'Ledger stream is falling behind');
     for (const name of KERNEL_ALARM_METRICS) this.alarm(name, kernel(name), 0, `Kernel reported ${name}`);
+    // The ledger stream re-verifies every event's hash independently of the worker.
+    const streamVerification = new Metric({
+      namespace: 'Artana', metricName: 'LedgerVerificationFailed', dimensionsMap: { service: `${props.serviceName}-ledger-stream` },
+      statistic: 'Sum', period: Duration.minutes(5),
+    });
+    this.alarm('StreamLedgerVerificationFailed', streamVerification, 0, 'The ledger stream saw an event whose hash does not verify (tampering?)');
 
     const driftRate = new MathExpression({
       expression: '100 * drift / IF(steps > 0, steps, 1)',

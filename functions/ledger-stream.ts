@@ -18,8 +18,10 @@ const env = z.object({
   ARTANA_KMS_KEY_ID: z.optional(z.string().check(z.minLength(1))),
 }).parse(process.env);
 
-const logger = new Logger({ serviceName: 'artana-ledger-stream' });
-const metrics = new Metrics({ namespace: 'Artana', serviceName: 'ledger-stream' });
+// The CDK construct sets POWERTOOLS_SERVICE_NAME (`<service>-ledger-stream`); its alarms use the same dimension.
+const serviceName = process.env['POWERTOOLS_SERVICE_NAME'] ?? 'ledger-stream';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({ namespace: 'Artana', serviceName });
 const cipher = env.ARTANA_KMS_KEY_ID
   ? new KmsPayloadCipher({
     client: new KMSClient({}), keyId: env.ARTANA_KMS_KEY_ID,

@@ -87,6 +87,12 @@ describe('Artana IAM', () => {
       expect(onPayloadKey).toHaveLength(1);
       expect(onPayloadKey[0]).toMatchObject({ Action: 'kms:Decrypt', Condition: { Null: { 'kms:EncryptionContext:tenantId': 'false' } } });
     });
+
+    it('lets the stream function read the wrapped data keys from its table, and only GetItem', () => {
+      const onTable = grants(streamFn, 'dynamodb:GetItem', arnOf(stack, stack.artana.table));
+      expect(onTable).toHaveLength(1);
+      expect(actionsOf(onTable[0]!)).toEqual(['dynamodb:GetItem']);
+    });
   });
 
   describe('when the model is on Bedrock', () => {

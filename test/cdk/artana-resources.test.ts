@@ -138,6 +138,9 @@ describe('Artana construct resources', () => {
           AlarmActions: [{ Ref: Match.stringLikeRegexp('AlarmTopic') }],
         });
       }
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Artana', MetricName: 'LedgerVerificationFailed', Dimensions: [{ Name: 'service', Value: 'step-worker-ledger-stream' }],
+      });
       template.resourceCountIs('AWS::SNS::Subscription', 0);
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     });
