@@ -21,7 +21,7 @@ export interface Worker {
   readonly deps: WorkerDeps;
   /** The unwrapped store (for assertions). */
   readonly store: EventStore;
-  readonly tenants: MemoryTenantRegistry;
+  readonly tenants: TenantRegistry & TenantBudget;
   readonly queue: MemoryStepQueue;
   readonly model: DemoModelPort;
   readonly outbox: MemoryOutbox;
@@ -116,7 +116,7 @@ export function instrumentTools(harness: HarnessDefinition, hook: BoundaryHook):
 export interface WorkerOptions {
   readonly harnesses?: (outbox: MemoryOutbox) => HarnessDefinition[];
   readonly store?: EventStore;
-  readonly tenants?: MemoryTenantRegistry;
+  readonly tenants?: TenantRegistry & TenantBudget;
   readonly cipher?: PayloadCipher;
   readonly model?: ModelPort;
   /** Wraps each port the worker uses (store, queue, model, cipher, tenants) before wiring. */
@@ -130,7 +130,7 @@ export interface WorkerOptions {
 /** The real worker wiring (enforced policy, default middleware, tenant budgets) over in-memory adapters, every port wrappable. */
 export async function buildWorker(o: WorkerOptions = {}): Promise<Worker> {
   const store = o.store ?? new MemoryEventStore();
-  const tenants = o.tenants ?? new MemoryTenantRegistry();
+  const tenants: TenantRegistry & TenantBudget = o.tenants ?? new MemoryTenantRegistry();
   if (!o.tenants) {
     await tenants.put(tenantRecord('acme'));
     await tenants.put(tenantRecord('globex', { capabilities: [], budgetUsdLimit: 0.05 }));
@@ -216,4 +216,43 @@ export async function deliverAll(w: Pick<Worker, 'deps' | 'queue'>, initial: rea
     }
   }
   return { deliveries, failures: errors.length, errors };
+}
+
+/**
+ * Several pollers on one store, like concurrent Lambda invocations: each round, every pending message is delivered
+ * `copies()` times, the copies are shuffled and dealt to the pollers, which run concurrently; a message that no copy
+ * acknowledged is delivered again next round. Bounded by `maxRounds`.
+ */
+export async function pollConcurrently(
+  w: Pick<Worker, 'deps' | 'queue'>, pollers: number, initial: readonly StepMessage[], random: () => number,
+  o: { copies?: () => number; maxRounds?: number } = {},
+): Promise<{ rounds: number; deliveries: number; errors: unknown[] }> {
+  const copies = o.copies ?? (() => 2 + Math.floor(random() * 2));
+  const deps = Array.from({ length: pollers }, (_, i) => ({ ...w.deps, workerId: `poller-${i}` }));
+  let pending = initial.map((m, i) => ({ body: JSON.stringify(m), id: `m-initial-${i}`, receives: 0 }));
+  const errors: unknown[] = [];
+  let deliveries = 0;
+  let rounds = 0;
+  for (; rounds < (o.maxRounds ?? 200); rounds += 1) {
+    for (const q of w.queue.take()) pending.push({ body: JSON.stringify(q.message), id: `m-${q.sequenceNumber}`, receives: 0 });
+    if (pending.length === 0) break;
+    const deliveriesThisRound = shuffle(pending.flatMap((item) => Array.from({ length: copies() }, () => item)), random);
+    const acked = new Set<string>();
+    const failed = new Map<string, (typeof pending)[number]>();
+    await Promise.all(deps.map(async (d, p) => {
+      for (const item of deliveriesThisRound.filter((_, i) => i % pollers === p)) {
+        item.receives += 1;
+        deliveries += 1;
+        try {
+          await handleRecord(d, sqsRecord(item.body, item.id, item.receives));
+          acked.add(item.id);
+        } catch (error) {
+          errors.push(error);
+          failed.set(item.id, item);
+        }
+      }
+    }));
+    pending = [...failed.values()].filter((item) => !acked.has(item.id));
+  }
+  return { rounds, deliveries, errors };
 }
