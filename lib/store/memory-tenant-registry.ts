@@ -2,6 +2,9 @@ import type { TenantRecord } from '../models/index.js';
 import { UnknownTenantError } from '../errors.js';
 import type { TenantBudget, TenantRegistry } from './tenant-registry-port.js';
 
+/** Integer nano-USD, like the DynamoDB registry: float sums (0.019 + 0.001 > 0.02) must not refuse what fits. */
+const toNano = (usd: number): number => Math.round(usd * 1e9);
+
 /** In-memory tenant registry and tenant budget counters (tests, demo). */
 export class MemoryTenantRegistry implements TenantRegistry, TenantBudget {
   readonly #tenants = new Map<string, TenantRecord>();
@@ -28,16 +31,16 @@ export class MemoryTenantRegistry implements TenantRegistry, TenantBudget {
 
   async reserve(tenantId: string, amountUsd: number, limitUsd: number): Promise<boolean> {
     const current = this.#committed.get(tenantId) ?? 0;
-    if (current + amountUsd > limitUsd) return false;
-    this.#committed.set(tenantId, current + amountUsd);
+    if (current + toNano(amountUsd) > toNano(limitUsd)) return false;
+    this.#committed.set(tenantId, current + toNano(amountUsd));
     return true;
   }
 
   async settle(tenantId: string, reservedUsd: number, actualUsd: number): Promise<void> {
-    this.#committed.set(tenantId, (this.#committed.get(tenantId) ?? 0) - reservedUsd + actualUsd);
+    this.#committed.set(tenantId, (this.#committed.get(tenantId) ?? 0) - toNano(reservedUsd) + toNano(actualUsd));
   }
 
   async committed(tenantId: string): Promise<number> {
-    return this.#committed.get(tenantId) ?? 0;
+    return (this.#committed.get(tenantId) ?? 0) / 1e9;
   }
 }
