@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import * as z from 'zod/mini';
 import { toJson, EXIT } from './cli-output.js';
 import { idOption, intOption, parseOptions, withTarget, type CliContext } from './cli-context.js';
+import { resumeCommand } from './run-resume.js';
 import { envelopeView, inspectionKernel, inspectionTenant, selectSummaries, tailLine, verifyRunLedger } from './run-inspect.js';
 import { tailRun } from './run-tail.js';
 import { startRun } from './run-start.js';
@@ -31,6 +32,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   const out = ctx.io.out;
 
   startRun(run, ctx);
+  resumeCommand(run, ctx);
 
   run.command('list').description('runs of a tenant, most recently updated first')
     .requiredOption('--tenant <id>').option('--status <status>', 'active | paused | failed | completed').option('--limit <n>', 'at most N runs', '50')

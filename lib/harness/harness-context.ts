@@ -1,8 +1,11 @@
 import type { $ZodType } from 'zod/v4/core';
-import { HarnessStateError, ToolExecutionFailedError, ValidationError } from '../errors.js';
+import { HarnessStateError, RunPausedError, ToolExecutionFailedError, ValidationError } from '../errors.js';
 import type { RunSession } from '../kernel/index.js';
 import type { ChildOutcome, HarnessContext, HarnessDefinition, HarnessModelRequest, ModelStepOutput, Reorientation, ToolStepOutput } from './harness.js';
 import { SessionStepKeys } from './session-step-keys.js';
+
+/** Summary type under which `artana run resume --input` records the human input a paused harness waits for. */
+export const HUMAN_INPUT_SUMMARY = 'human_input';
 
 export interface ContextOptions {
   readonly harness: HarnessDefinition;
@@ -68,6 +71,10 @@ export function createHarnessContext(run: RunSession, o: ContextOptions): Harnes
       await run.appendSummary(summaryType, value, { stepKey: keys.next(`summary_${summaryType}`), parentStepKey: keys.parent });
     },
     readSummary: (summaryType) => run.latestSummary(summaryType),
+    async pause(reason, context) {
+      await run.pause(reason, { stepKey: keys.next('pause'), parentStepKey: keys.parent, ...(context !== undefined ? { context } : {}) });
+      throw new RunPausedError(`Run ${run.runId} paused: ${reason}`, { runId: run.runId });
+    },
     async runChild(key, harness, input = {}) {
       if (!o.children) throw new HarnessStateError('This runtime does not run child harnesses.', { runId: run.runId });
       return o.children(run, key, harness, input);

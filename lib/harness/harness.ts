@@ -61,6 +61,11 @@ export interface HarnessContext {
   writeSummary(summaryType: string, value: unknown): Promise<void>;
   readSummary(summaryType: string): unknown;
   /**
+   * Pauses the run and ends this session cleanly: no session runs until an operator resumes it
+   * (`artana run resume <runId> --input …`); the next session reads the input with `readSummary('human_input')`.
+   */
+  pause(reason: string, context?: unknown): Promise<never>;
+  /**
    * Advances a child run (`<runId>::child::<key>`, same tenant) by one session of `harness`, creating it on first
    * use; a child that already finished only reports its result.
    */

@@ -1,4 +1,7 @@
+import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
+import type { HarnessDefinition } from '../../lib/harness/index.js';
+import { RunNotPausedError, resumeRun } from '../../lib/runtime/resume-run.js';
 import { verifyLedger } from '../../lib/crypto/index.js';
 import { SimulatedCrash } from '../../lib/runtime/local/crash-injection.js';
 import type { LedgerRecord } from '../../lib/models/index.js';
@@ -169,5 +172,30 @@ describe('createStepHandler', () => {
       expect((await w.store.getHead('acme', 'r-ok')).lastSeq).toBeGreaterThan(1);
       expect((await w.store.getHead('acme', 'r-ok-2')).lastSeq).toBeGreaterThan(1);
     });
+  });
+});
+
+describe('pause and resume', () => {
+  it('stops scheduling a paused run and continues it with the human input after resumeRun', async () => {
+    const Approval = z.object({ approved: z.boolean() });
+    const approval: HarnessDefinition = {
+      name: 'approval', models: { default: 'm' },
+      async step(ctx) {
+        const input = Approval.safeParse(ctx.readSummary('human_input'));
+        if (!input.success) return ctx.pause('needs a human decision', { question: 'publish?' });
+        return { workRemaining: false, result: { approved: input.data.approved } };
+      },
+    };
+    const w = await memoryWorker({ harnesses: () => [approval] });
+    await drive(w, [{ type: 'start_run', tenantId: 'acme', runId: 'p1', harness: 'approval' }]);
+    expect((await w.store.getHead('acme', 'p1')).status).toBe('paused');
+    expect(w.queue.take()).toHaveLength(0);
+    const tenant = { tenantId: 'acme', capabilities: [], budgetUsdLimit: 1 };
+    const next = await resumeRun(w.deps.kernel, tenant, 'p1', { approved: true });
+    await expect(resumeRun(w.deps.kernel, tenant, 'p1', undefined)).rejects.toThrow(RunNotPausedError);
+    await drive(w, [next]);
+    const run = await w.deps.kernel.openRun(tenant, 'p1');
+    expect(run.getRunStatus().status).toBe('completed');
+    expect(run.getArtifact('harness_result')).toEqual({ approved: true });
   });
 });
