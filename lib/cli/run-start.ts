@@ -17,6 +17,8 @@ const StartOptions = z.object({
   budgetUsd: z.optional(z.coerce.number()),
 });
 
+const LocalModelOption = z.object({ model: z._default(z.string(), 'mock') });
+
 const parseInput = (json: string | undefined): unknown => {
   if (json === undefined) return undefined;
   try { return JSON.parse(json); } catch { throw new CliError('--input must be a JSON object', EXIT.usage); }
@@ -43,6 +45,7 @@ export function startRun(run: Command, ctx: CliContext): void {
   run.command('start').description('start a run (send a start_run message)')
     .requiredOption('--tenant <id>').requiredOption('--harness <name>').option('--run-id <id>')
     .option('--input <json>', 'harness input (JSON object)').option('--budget-usd <n>', 'per-run budget (can only lower the tenant\'s)')
+    .option('--model <spec>', 'local only: model of the local worker (mock | bedrock:<id> | openai:<model>[@<baseUrl>]); deployed workers use ARTANA_MODEL', 'mock')
     .action(async (_o, cmd: Command) => {
       const g = globalsOf(ctx, cmd);
       const message = startMessage(cmd.opts());
@@ -56,12 +59,14 @@ export function startRun(run: Command, ctx: CliContext): void {
         return;
       }
       if (g.table) throw new CliError('run start against AWS needs --queue-url or ARTANA_QUEUE_URL', EXIT.usage);
-      await runLocally(ctx, g.dataDir, message, runId, g.json);
+      const { model } = parseOptions(LocalModelOption, cmd.opts());
+      await runLocally(ctx, { dataDir: g.dataDir, model }, message, runId, g.json);
     });
 }
 
-async function runLocally(ctx: CliContext, dataDir: string, message: StartRunMessage, runId: string, json: boolean): Promise<void> {
-  const rt = await startLocalRuntime({ dataDir, pollers: 1 });
+async function runLocally(ctx: CliContext, local: { dataDir: string; model: string }, message: StartRunMessage, runId: string, json: boolean): Promise<void> {
+  const dataDir = local.dataDir;
+  const rt = await startLocalRuntime({ dataDir, pollers: 1, model: local.model });
   try {
     if (!rt.persistent) throw new CliError(`cannot open the local data directory ${dataDir} (is \`npm start\` running on it?)`, EXIT.usage);
     if (!(await rt.deps.tenants.get(message.tenantId))) {
