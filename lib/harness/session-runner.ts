@@ -70,6 +70,12 @@ const endsRun = (error: unknown): boolean =>
  */
 export async function runHarnessSession(run: RunSession, harness: HarnessDefinition, o: SessionRunOptions): Promise<SessionRunResult> {
   const ns = `${harness.name}_s${o.session}`;
+  const ended = endedSession(run, ns);
+  if (ended) {
+    // The session already slept (a crash came before its summary): finish recording it, never run the step again.
+    await sleep(run, o, ns, ended.status, ended.workRemaining);
+    return { session: o.session, ...ended };
+  }
   const recorded = new Set(run.events().flatMap((e) => (e.stepKey ? [e.stepKey] : [])));
   const reorientation = reorient(run, o.session);
   const ctx = createHarnessContext(run, {
@@ -118,10 +124,23 @@ function assertCleanState(run: RunSession): void {
   }
 }
 
+/** The outcome recorded by this session's `harness_sleep` event, if it has one. */
+function endedSession(run: RunSession, ns: string): Pick<SessionRunResult, 'status' | 'workRemaining'> | undefined {
+  const event = run.events().find((e) => e.eventType === 'harness_sleep' && e.stepKey === `${ns}_sleep`);
+  if (event?.eventType !== 'harness_sleep') return undefined;
+  return { status: event.payload.status, workRemaining: event.payload.workRemaining ?? event.payload.status === 'sleeping' };
+}
+
+/** Lifecycle writes are idempotent per session: a redelivery after a crash between them does not repeat them. */
+const recordedKey = (run: RunSession, stepKey: string): boolean => run.events().some((e) => e.stepKey === stepKey);
+
 async function sleep(run: RunSession, o: SessionRunOptions, ns: string, status: SessionRunResult['status'], workRemaining: boolean, error?: Error): Promise<void> {
-  await run.appendEvent('harness_sleep', {
-    status, workRemaining, ...(error ? { executionErrorType: error.name } : {}),
-  }, { stepKey: `${ns}_sleep` });
+  if (!recordedKey(run, `${ns}_sleep`)) {
+    await run.appendEvent('harness_sleep', {
+      status, workRemaining, ...(error ? { executionErrorType: error.name } : {}),
+    }, { stepKey: `${ns}_sleep` });
+  }
+  if (recordedKey(run, `${ns}_sleep_summary`)) return;
   await run.appendSummary(HARNESS_SLEEP_SUMMARY, {
     session: o.session, startedAfterSeq: o.startedAfterSeq, status, workRemaining,
     ...(error ? { error: { type: error.name, message: error.message } } : {}),
@@ -129,7 +148,9 @@ async function sleep(run: RunSession, o: SessionRunOptions, ns: string, status: 
 }
 
 async function fail(run: RunSession, o: SessionRunOptions, ns: string, lastStepKey: string, error: Error): Promise<SessionRunResult> {
-  await run.appendEvent('harness_failed', { errorType: error.name, message: error.message.slice(0, 2000), lastStepKey }, { stepKey: `${ns}_failed` });
+  if (!recordedKey(run, `${ns}_failed`)) {
+    await run.appendEvent('harness_failed', { errorType: error.name, message: error.message.slice(0, 2000), lastStepKey }, { stepKey: `${ns}_failed` });
+  }
   await sleep(run, o, ns, 'failed', false, error);
   return { session: o.session, status: 'failed', workRemaining: false, error };
 }

@@ -16,15 +16,26 @@ export interface TaskHarnessSpec {
 }
 
 /** The current plan, from the latest `task_progress` summary. */
-export function readTaskProgress(ctx: HarnessContext): TaskUnit[] {
+export function readTaskProgress(ctx: HarnessContext): TaskProgress {
   const parsed = TaskProgress.safeParse(ctx.readSummary(TASK_PROGRESS));
   if (!parsed.success) throw new TaskProgressValidationError('task_progress summary is missing or malformed.', { runId: ctx.runId });
-  return parsed.data.units;
+  return parsed.data;
 }
 
-async function writeUnits(ctx: HarnessContext, current: TaskUnit[], next: TaskUnit[], verified: ReadonlySet<string>): Promise<void> {
-  validateTransition(current, next, { doneThisSession: 0, verified });
-  await ctx.writeSummary(TASK_PROGRESS, { units: next });
+async function writeUnits(ctx: HarnessContext, current: TaskUnit[], next: TaskUnit[], o: { verified: ReadonlySet<string>; unit?: string }): Promise<void> {
+  validateTransition(current, next, { doneThisSession: 0, verified: o.verified });
+  await ctx.writeSummary(TASK_PROGRESS, { units: next, ...(o.unit !== undefined ? { session: ctx.session, sessionUnit: o.unit } : {}) });
+}
+
+/** The unit this session works on: its own unit if a redelivery finds one, else the first not done. */
+function pickUnit(progress: TaskProgress, session: number): { task?: TaskUnit; alreadySettled: boolean } {
+  const units = progress.units;
+  if (progress.session === session && progress.sessionUnit !== undefined) {
+    const own = units.find((u) => u.id === progress.sessionUnit);
+    if (own && own.state !== 'in_progress') return { alreadySettled: true };
+    if (own) return { task: own, alreadySettled: false };
+  }
+  return { task: units.find((u) => u.state === 'in_progress') ?? units.find((u) => u.state === 'pending'), alreadySettled: false };
 }
 
 /**
@@ -48,25 +59,28 @@ export function defineTaskHarness(spec: TaskHarnessSpec): HarnessDefinition {
       await ctx.writeSummary(TASK_PROGRESS, { units });
     },
     async step(ctx): Promise<StepOutcome> {
-      const units = readTaskProgress(ctx);
-      const task = units.find((u) => u.state === 'in_progress') ?? units.find((u) => u.state === 'pending');
-      if (!task) return { workRemaining: false, result: await spec.finish?.(ctx, units) };
+      const progress = readTaskProgress(ctx);
+      const units = progress.units;
+      const { task, alreadySettled } = pickUnit(progress, ctx.session);
+      const outcome = async (list: TaskUnit[]): Promise<StepOutcome> => (list.some((u) => u.state !== 'done')
+        ? { workRemaining: true }
+        : { workRemaining: false, result: await spec.finish?.(ctx, list) });
+      if (alreadySettled || !task) return outcome(units);
       const started = task.state === 'in_progress' ? units : withState(units, task.id, 'in_progress');
-      if (started !== units) await writeUnits(ctx, units, started, new Set());
+      if (started !== units) await writeUnits(ctx, units, started, { verified: new Set(), unit: task.id });
       let verified: boolean;
       try {
         ({ verified } = await spec.workOn({ ...task, state: 'in_progress' }, ctx));
       } catch (error) {
-        await writeUnits(ctx, started, withState(started, task.id, 'pending'), new Set());
+        await writeUnits(ctx, started, withState(started, task.id, 'pending'), { verified: new Set() });
         throw error;
       }
       const next = withState(started, task.id, verified ? 'done' : 'pending');
-      await writeUnits(ctx, started, next, new Set(verified ? [task.id] : []));
-      const remaining = next.some((u) => u.state !== 'done');
-      return remaining ? { workRemaining: true } : { workRemaining: false, result: await spec.finish?.(ctx, next) };
+      await writeUnits(ctx, started, next, { verified: new Set(verified ? [task.id] : []), unit: task.id });
+      return outcome(next);
     },
     async beforeSleep(ctx) {
-      const open = readTaskProgress(ctx).filter((u) => u.state === 'in_progress');
+      const open = readTaskProgress(ctx).units.filter((u) => u.state === 'in_progress');
       if (open.length > 0) throw new TaskProgressValidationError('Cannot sleep with a TaskUnit in progress.', { ids: open.map((u) => u.id) });
     },
   };

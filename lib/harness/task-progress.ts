@@ -11,8 +11,15 @@ export const TaskUnit = z.strictObject({
 });
 export type TaskUnit = z.infer<typeof TaskUnit>;
 
-/** Stored as the `task_progress` summary. */
-export const TaskProgress = z.strictObject({ units: z.array(TaskUnit) });
+/**
+ * Stored as the `task_progress` summary. `session` / `sessionUnit` record which unit the latest session took, so a
+ * redelivered session that already finished its unit does not take a second one.
+ */
+export const TaskProgress = z.strictObject({
+  units: z.array(TaskUnit),
+  session: z.optional(z.int().check(z.nonnegative())),
+  sessionUnit: z.optional(z.string()),
+});
 export type TaskProgress = z.infer<typeof TaskProgress>;
 
 export const TASK_PROGRESS = 'task_progress';

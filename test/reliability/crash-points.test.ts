@@ -22,11 +22,11 @@ interface Shape {
 
 const RUN = 'crash-run';
 const shapes: readonly Shape[] = [
-  { name: 'model only (task harness)', harness: 'model_only', harnesses: () => [modelOnlyHarness('model_only', 2)], runs: [RUN], sideEffects: 0 },
+  { name: 'model only (task harness)', harness: 'model_only', harnesses: () => [modelOnlyHarness('model_only', 2, false)], runs: [RUN], sideEffects: 0 },
   { name: 'model + side-effect tool (reportHarness)', harness: 'report', harnesses: (outbox) => [reportHarness({ outbox })], runs: [RUN], sideEffects: 1 },
   {
     name: 'supervisor with a child run', harness: 'sup',
-    harnesses: () => [defineSupervisor({ name: 'sup', models: { default: 'demo-small' }, children: [{ key: 'kid', harness: modelOnlyHarness('kid', 2) }] })],
+    harnesses: () => [defineSupervisor({ name: 'sup', models: { default: 'demo-small' }, children: [{ key: 'kid', harness: modelOnlyHarness('kid', 2, false) }] })],
     runs: [RUN, `${RUN}::child::kid`], sideEffects: 0,
   },
 ];

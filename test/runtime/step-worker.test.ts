@@ -123,6 +123,8 @@ describe('crash-resume', () => {
       expect(w.model.calls, `crash point ${n}`).toBeLessThanOrEqual(terminals + 1);
       expect(w.model.calls - terminals, `crash point ${n}`).toBeGreaterThanOrEqual(0);
       expect(await w.outbox.deliveries(), `crash point ${n}`).toBe(1);
+      // Discipline survives the crash: still one task per session, three sessions.
+      expect(records.filter((r) => r.eventType === 'harness_sleep').length, `crash point ${n}`).toBe(3);
     }
   });
 
