@@ -1,5 +1,5 @@
 import { safeParse, toJSONSchema, type $ZodType, type output } from 'zod/v4/core';
-import { ModelPermanentError, ModelTimeoutError, ReplayConsistencyError } from '../errors.js';
+import { KernelError, ModelPermanentError, ModelTimeoutError, ReplayConsistencyError } from '../errors.js';
 import type { EventOf, KernelEvent, Meter, ModelRequest, ModelResult, ModelUsage } from '../models/index.js';
 import type { RunFacts } from '../middleware/middleware-port.js';
 import type { ModelPort } from './ports.js';
@@ -65,8 +65,10 @@ export async function runModelCycle<S extends $ZodType>(
   const started = clock.now().getTime();
   let result: ModelResult | undefined;
   let output: output<S>;
+  let providerCalled = false;
   try {
     for (const m of middleware) await m.beforeModel?.(facts);
+    providerCalled = true;
     result = await callProvider(modelPort, modelRequest(core, step), step.timeoutMs, step.signal);
     for (const m of middleware) await m.afterModel?.(facts, result.usage);
     const checked = validateOutput(step.outputSchema, result.output);
@@ -74,6 +76,9 @@ export async function runModelCycle<S extends $ZodType>(
     output = checked.data;
   } catch (error) {
     for (const m of middleware) await m.onModelError?.(facts, result?.usage, error).catch(() => undefined);
+    // An infrastructure failure before the provider was called (e.g. the tenant-budget reservation was throttled)
+    // is not a model failure: leave the request open, so the retry reuses it and calls the provider.
+    if (!providerCalled && !(error instanceof KernelError && error.disposition === 'domain')) throw error;
     const failure = classifyModelFailure(error, step.signal?.aborted === true);
     const elapsedMs = Math.max(0, clock.now().getTime() - started);
     await appendTerminal(core, step, request, { outcome: failure.outcome, elapsedMs, result, failure });

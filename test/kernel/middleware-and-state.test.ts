@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, BudgetExceededError } from '../../lib/errors.js';
+import { ConfigurationError, BudgetExceededError, DependencyUnavailableError } from '../../lib/errors.js';
 import type { KernelMiddleware } from '../../lib/middleware/middleware-port.js';
 import { ArtanaKernel, evolve, initialRunState, MockModelPort, orderMiddleware, parseSnapshot } from '../../lib/kernel/index.js';
 import { PlaintextCipher } from '../../lib/crypto/index.js';
 import { MemoryEventStore } from '../../lib/store/index.js';
-import { Answer, setup, tenant } from './helpers.js';
+import { Answer, setup, tenant, types } from './helpers.js';
 
 function recorder(name: string, priority: number, log: string[]): KernelMiddleware {
   return {
@@ -60,6 +60,28 @@ describe('kernel middleware pipeline', () => {
       expect(errors).toHaveLength(1);
       const terminal = run.events().at(-1);
       expect(terminal?.eventType === 'model_terminal' && terminal.payload.errorCategory).toBe('budget');
+    });
+  });
+
+  describe('when beforeModel fails for an infrastructure reason', () => {
+    it('records no terminal, so the retry reuses the open request and calls the provider once', async () => {
+      let throttled = true;
+      const budget: KernelMiddleware = {
+        name: 'quota', priority: 1,
+        beforeModel: async () => {
+          if (throttled) throw new DependencyUnavailableError('reservation throttled');
+        },
+      };
+      const { kernel, port } = setup({ middleware: [budget] });
+      const run = await kernel.startRun(tenant(), { runId: 'r1' });
+      const step = () => run.stepModel({ model: 'm', input: { prompt: 'p' }, outputSchema: Answer, stepKey: 's' });
+      await expect(step()).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(types(run.events())).toEqual(['run_started', 'model_requested']);
+      throttled = false;
+      await expect(step()).resolves.toMatchObject({ replayed: false });
+      expect(port.calls).toBe(1);
+      expect(types(run.events()).filter((t) => t === 'model_requested')).toHaveLength(1);
+      expect(types(run.events()).filter((t) => t === 'model_terminal')).toHaveLength(1);
     });
   });
 
