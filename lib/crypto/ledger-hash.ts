@@ -41,6 +41,8 @@ export interface VerifyOptions {
   readonly anchor?: { readonly seq: number; readonly hash: string };
   /** Expected owner of every event. */
   readonly tenantId?: string;
+  /** Expected run of every event (default: the first record's). */
+  readonly runId?: string;
 }
 
 const invalid = (seq: number, reason: string, checked: number): LedgerVerification => ({
@@ -56,7 +58,7 @@ const invalid = (seq: number, reason: string, checked: number): LedgerVerificati
 export function verifyLedger(records: readonly LedgerRecord[], options: VerifyOptions = {}): LedgerVerification {
   let prev = options.anchor;
   const first = records[0];
-  const runId = first?.runId;
+  const runId = options.runId ?? first?.runId;
   const tenantId = options.tenantId ?? first?.tenantId;
   for (const [i, r] of records.entries()) {
     const expectedSeq = (prev?.seq ?? 0) + 1;

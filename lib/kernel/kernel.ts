@@ -82,7 +82,7 @@ export class ArtanaKernel {
   async verifyRun(tenant: TenantContext, runId: string): Promise<LedgerVerification> {
     const head = await this.#deps.store.getHead(tenant.tenantId, runId);
     const records = await this.#deps.store.loadEvents(tenant.tenantId, runId);
-    return verifyLedger(records, { tenantId: tenant.tenantId, head: { lastSeq: head.lastSeq, ...(head.lastHash !== undefined ? { lastHash: head.lastHash } : {}) } });
+    return verifyLedger(records, { tenantId: tenant.tenantId, runId, head: { lastSeq: head.lastSeq, ...(head.lastHash !== undefined ? { lastHash: head.lastHash } : {}) } });
   }
 
   /** Stateless `stepModel`: opens a session, runs the step, commits the head. */

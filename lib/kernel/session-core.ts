@@ -135,7 +135,7 @@ export class SessionCore {
     if (records.length === 0) return;
     const s = this.#state;
     const anchor = s.lastHash !== undefined ? { seq: s.lastSeq, hash: s.lastHash } : undefined;
-    const check = verifyLedger(records, { tenantId: this.tenant.tenantId, ...(anchor ? { anchor } : {}) });
+    const check = verifyLedger(records, { tenantId: this.tenant.tenantId, runId: this.runId, ...(anchor ? { anchor } : {}) });
     if (!check.valid || records[0]?.runId !== this.runId) {
       throw new LedgerIntegrityError(`Ledger of run ${this.runId} failed verification at seq ${check.firstInvalidSeq ?? records[0]?.seq}: ${check.reason ?? 'wrong run'}.`, { runId: this.runId, seq: check.firstInvalidSeq });
     }

@@ -77,4 +77,12 @@ describe('ledger audit chain', () => {
       await expect(setup({ store }).kernel.openRun(tenant(), 'r1')).rejects.toBeInstanceOf(LedgerIntegrityError);
     });
   });
+
+  describe('when the expected run id is given', () => {
+    it('reports seq 1 for a ledger that belongs to another run', async () => {
+      const { records } = await recordedRun();
+      expect(verifyLedger(records, { runId: 'another-run' })).toMatchObject({ valid: false, firstInvalidSeq: 1 });
+      expect(verifyLedger(records, { runId: 'r1' })).toMatchObject({ valid: true });
+    });
+  });
 });
