@@ -1,9 +1,15 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { Command } from 'commander';
 import * as z from 'zod/mini';
-import { toJson, EXIT } from './cli-output.js';
+import { CliError, toJson, EXIT } from './cli-output.js';
 import { idOption, intOption, parseOptions, withTarget, type CliContext } from './cli-context.js';
 import { resumeCommand } from './run-resume.js';
-import { envelopeView, inspectionKernel, inspectionTenant, selectSummaries, tailLine, verifyRunLedger } from './run-inspect.js';
+import { LocalSealVerifier } from '../crypto/ledger-signer-local.js';
+import { KmsSealVerifier } from '../crypto/ledger-signer-kms.js';
+import type { SealVerifier } from '../crypto/ledger-signer-port.js';
+import { localPaths } from '../runtime/local/local-config.js';
+import type { CliTarget } from './cli-target.js';
+import { envelopeView, inspectionKernel, inspectionTenant, openSealPayload, selectSummaries, tailLine, verifyRunSeal } from './run-inspect.js';
 import { tailRun } from './run-tail.js';
 import { startRun } from './run-start.js';
 
@@ -21,7 +27,18 @@ const TailOptions = z.object({
   idleTimeout: z.optional(intOption(1, 86_400)),
 });
 const SummaryOptions = z.object({ tenant: idOption(), type: z.optional(z.string()), limit: z._default(z.coerce.number().check(z.int()), 20) });
+const VerifyOptions = z.object({ tenant: idOption(), sealKeyId: z.optional(z.string().check(z.minLength(1))) });
 const EventsOptions = z.object({ tenant: idOption(), decrypt: z._default(z.boolean(), false) });
+
+/** The seal verifier: the local Ed25519 public key, or the KMS seal key's public key (`--seal-key-id` / `ARTANA_SEAL_KEY_ID`). */
+function sealVerifier(ctx: CliContext, target: CliTarget, sealKeyId: string | undefined): () => Promise<SealVerifier> {
+  return async () => {
+    if (target.mode === 'local') return LocalSealVerifier.fromKeyFile(localPaths(target.options.dataDir).sealKeyFile);
+    const keyId = sealKeyId ?? (ctx.env.ARTANA_SEAL_KEY_ID ? ctx.env.ARTANA_SEAL_KEY_ID : undefined);
+    if (!keyId) throw new CliError('verifying a sealed run needs --seal-key-id or ARTANA_SEAL_KEY_ID', EXIT.usage);
+    return new KmsSealVerifier({ client: new KMSClient({ region: target.region }), keyId });
+  };
+}
 
 /**
  * `artana run …`: start, list, status, tail, verify-ledger, summaries, artifacts, events.
@@ -65,13 +82,20 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       }, g.json);
     }));
 
-  run.command('verify-ledger <runId>').description('verify the hash chain against the head (exit 1 when invalid; needs no key)').requiredOption('--tenant <id>')
+  run.command('verify-ledger <runId>')
+    .description('verify the hash chain against the head, and the seal of a sealed run (exit 1 when invalid; the chain needs no key)')
+    .requiredOption('--tenant <id>').option('--seal-key-id <id>', 'KMS seal key (AWS; default ARTANA_SEAL_KEY_ID)')
     .action((runId: string, _o, cmd: Command) => withTarget(ctx, cmd, async (target, g) => {
-      const o = parseOptions(Tenant, cmd.opts());
-      const v = await verifyRunLedger(target.store, o.tenant, runId);
-      if (!v.valid) ctx.exitCode = EXIT.failure;
-      if (g.json) return out(toJson({ runId, ...v }));
-      out(v.valid ? `valid\tchecked=${v.checked}` : `invalid\tseq=${v.firstInvalidSeq ?? '?'}\t${v.reason ?? ''}`);
+      const o = parseOptions(VerifyOptions, cmd.opts());
+      const { chain: v, seal } = await verifyRunSeal(target.store, o.tenant, runId, {
+        verifier: sealVerifier(ctx, target, o.sealKeyId), openSeal: (record) => openSealPayload(target, record),
+      });
+      const valid = v.valid && seal.valid;
+      if (!valid) ctx.exitCode = EXIT.failure;
+      if (g.json) return out(toJson({ runId, ...v, valid, ...(seal.sealed ? { seal } : {}) }));
+      if (!v.valid) return out(`invalid\tseq=${v.firstInvalidSeq ?? '?'}\t${v.reason ?? ''}`);
+      if (!seal.valid) return out(`invalid\tseq=${seal.seq ?? '?'}\t${seal.reason ?? ''}`);
+      out(`valid\tchecked=${v.checked}${seal.sealed ? '\tsealed' : ''}`);
     }));
 
   run.command('summaries <runId>').description('run summaries (decrypted), the last N').requiredOption('--tenant <id>')

@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { verifyLedger, type LedgerVerification } from '../crypto/index.js';
+import { verifySeal, type SealCheckEvent, type SealVerification } from '../crypto/ledger-seal.js';
+import type { SealVerifier } from '../crypto/ledger-signer-port.js';
 import { LedgerIntegrityError } from '../errors.js';
-import { ArtanaKernel, type ModelPort } from '../kernel/index.js';
+import { ArtanaKernel, decodeRecord, type ModelPort } from '../kernel/index.js';
 import { toTenantContext, type KernelEvent, type LedgerRecord, type TenantContext } from '../models/index.js';
 import type { EventStore } from '../store/index.js';
 import { CliError } from './cli-output.js';
@@ -47,6 +49,10 @@ const IntegrityDetails = z.object({ seq: z.optional(z.number()), reason: z.optio
  * @example const v = await verifyRunLedger(target.store, 'acme', 'r1'); // { valid: false, firstInvalidSeq: 3, … }
  */
 export async function verifyRunLedger(store: EventStore, tenantId: string, runId: string): Promise<LedgerVerification> {
+  return (await checkRunLedger(store, tenantId, runId)).chain;
+}
+
+async function checkRunLedger(store: EventStore, tenantId: string, runId: string): Promise<{ chain: LedgerVerification; records: LedgerRecord[] }> {
   const head = await store.getHead(tenantId, runId);
   let records: LedgerRecord[];
   try {
@@ -54,9 +60,37 @@ export async function verifyRunLedger(store: EventStore, tenantId: string, runId
   } catch (e) {
     if (!(e instanceof LedgerIntegrityError)) throw e;
     const d = IntegrityDetails.safeParse(e.details);
-    return { valid: false, firstInvalidSeq: d.success ? d.data.seq : undefined, reason: (d.success ? d.data.reason : undefined) ?? e.message, checked: 0 };
+    return { chain: { valid: false, firstInvalidSeq: d.success ? d.data.seq : undefined, reason: (d.success ? d.data.reason : undefined) ?? e.message, checked: 0 }, records: [] };
   }
-  return verifyLedger(records, { tenantId, head: { lastSeq: head.lastSeq, ...(head.lastHash !== undefined ? { lastHash: head.lastHash } : {}) } });
+  const chain = verifyLedger(records, { tenantId, head: { lastSeq: head.lastSeq, ...(head.lastHash !== undefined ? { lastHash: head.lastHash } : {}) } });
+  return { chain, records };
+}
+
+/** How `verifyRunSeal` reads a seal: the verifier and the cipher that opens the seal's payload, built only when a run is sealed. */
+export interface SealCheckSources {
+  readonly verifier: () => Promise<SealVerifier>;
+  readonly openSeal: (record: LedgerRecord) => Promise<unknown>;
+}
+
+/**
+ * The chain check of `verifyRunLedger`, then the seal check when the run has a `ledger_sealed` event. Only the seal's
+ * own payload is decrypted (to read its signature); the chain still needs no key.
+ * @example const { chain, seal } = await verifyRunSeal(target.store, 'acme', 'r1', { verifier, openSeal });
+ */
+export async function verifyRunSeal(
+  store: EventStore, tenantId: string, runId: string, sources: SealCheckSources,
+): Promise<{ chain: LedgerVerification; seal: SealVerification }> {
+  const { chain, records } = await checkRunLedger(store, tenantId, runId);
+  const first = records.findIndex((r) => r.eventType === 'ledger_sealed');
+  if (!chain.valid || first < 0) return { chain, seal: { sealed: first >= 0, valid: first < 0 } };
+  const last = records.length - 1;
+  const events = await Promise.all(records.map(async (r, i): Promise<SealCheckEvent> => (i === first && first === last ? { ...r, payload: await sources.openSeal(r) } : r)));
+  return { chain, seal: await verifySeal(events, await sources.verifier()) };
+}
+
+/** Opens a seal record's payload with the target's cipher (the run's tenant key). */
+export async function openSealPayload(target: CliTarget, record: LedgerRecord): Promise<unknown> {
+  return (await decodeRecord(await target.cipher(), record)).payload;
 }
 
 export interface SummaryView {

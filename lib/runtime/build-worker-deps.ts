@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { BlobStore, PayloadCipher } from '../crypto/core.js';
+import type { LedgerSigner } from '../crypto/ledger-signer-port.js';
 import { ArtanaKernel, ToolRegistry, randomIds, systemClock, type Clock, type IdSource, type ModelPort } from '../kernel/index.js';
 import { KernelPolicy, defaultMiddlewareStack } from '../middleware/index.js';
 import { HarnessRegistry } from '../harness/registry.js';
@@ -29,6 +30,8 @@ export interface WorkerSetup {
   readonly leaseTtlMs?: number;
   /** Decorates the ledger store (fault injection in the local runtime and the reliability suite). */
   readonly wrapStore?: (store: EventStore) => EventStore;
+  /** Seals completed runs (KMS asymmetric key in Lambda, an Ed25519 key file locally). */
+  readonly signer?: LedgerSigner;
 }
 
 /**
@@ -59,5 +62,6 @@ export function buildWorkerDeps(setup: WorkerSetup): WorkerDeps {
     logger: setup.logger, metrics: setup.metrics, workerId: setup.workerId,
     ...(setup.maxReceiveCount !== undefined ? { maxReceiveCount: setup.maxReceiveCount } : {}),
     ...(setup.leaseTtlMs !== undefined ? { leaseTtlMs: setup.leaseTtlMs } : {}),
+    ...(setup.signer ? { signer: setup.signer } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DynamoDbWrappedKeyStore, KmsPayloadCipher } from '../crypto/index.js';
+import { KmsLedgerSigner } from '../crypto/ledger-signer-kms.js';
 import type { HarnessDefinition } from '../harness/harness.js';
 import type { ModelPort } from '../kernel/ports.js';
 import { S3BlobStore } from '../store/s3-blob-store.js';
@@ -20,6 +21,8 @@ export const WorkerEnv = z.object({
   ARTANA_QUEUE_URL: z.string().check(z.minLength(1)),
   ARTANA_KMS_KEY_ID: z.string().check(z.minLength(1)),
   ARTANA_PAYLOAD_BUCKET: z.optional(z.string()),
+  /** Asymmetric KMS key that seals completed runs (`ledger_sealed`); unset: runs are not sealed. */
+  ARTANA_SEAL_KEY_ID: z.optional(z.string().check(z.minLength(1))),
   ARTANA_MODEL: z._default(z.string(), 'mock'),
   ARTANA_MAX_RECEIVE_COUNT: z._default(z.coerce.number(), 5),
   /** Dimension of the EMF metrics; the CDK alarms use the same value. */
@@ -51,14 +54,16 @@ export function createLambdaWorker(options: LambdaWorkerOptions): (event: SQSEve
     count: (name, value = 1, unit = 'Count') => metrics.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : unit === 'None' ? MetricUnit.NoUnit : MetricUnit.Count, value),
   };
   const dynamo = new DynamoDBClient({});
+  const kms = new KMSClient({});
   const cipher = new KmsPayloadCipher({
-    client: new KMSClient({}), keyId: env.ARTANA_KMS_KEY_ID,
+    client: kms, keyId: env.ARTANA_KMS_KEY_ID,
     keyStore: new DynamoDbWrappedKeyStore({ client: dynamo, tableName: env.ARTANA_TABLE_NAME }),
   });
   const blobs = env.ARTANA_PAYLOAD_BUCKET ? new S3BlobStore({ client: new S3Client({}), bucket: env.ARTANA_PAYLOAD_BUCKET }) : undefined;
   const deps = buildWorkerDeps({
     dynamo, tableName: env.ARTANA_TABLE_NAME, sqs: new SQSClient({}), queueUrl: env.ARTANA_QUEUE_URL, cipher,
     ...(blobs ? { blobs } : {}),
+    ...(env.ARTANA_SEAL_KEY_ID ? { signer: new KmsLedgerSigner({ client: kms, keyId: env.ARTANA_SEAL_KEY_ID }) } : {}),
     modelPort: lazyModelPort(() => options.modelPort(env.ARTANA_MODEL)),
     harnesses: options.harnesses, workerId: `lambda-${globalThis.crypto.randomUUID()}`,
     logger: {

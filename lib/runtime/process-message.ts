@@ -9,6 +9,7 @@ import type { StepMessage } from '../queue/messages.js';
 import { decideStep, type StepDecision } from './step-decision.js';
 import type { WorkerDeps } from './worker-deps.js';
 import { recordSessionMetrics } from './session-metrics.js';
+import { sealRun } from './seal-run.js';
 
 export interface DeliveryInfo {
   /** SQS message id: stable across redeliveries, so a `start_run` without a runId always names the same run. */
@@ -61,6 +62,8 @@ async function act(
 ): Promise<StepReport> {
   const base = { runId: run.runId, tenantId: run.tenant.tenantId, decision: decision.action };
   if (decision.action === 'drop') {
+    // A crash between a run's last session and its seal: the redelivery finds the run finished, so seal it now.
+    if (decision.reason === 'run_finished') await sealIfCompleted(deps, run);
     await releaseOrRepairHead(deps, run, o.headLastSeq);
     return { ...base, reason: decision.reason };
   }
@@ -77,12 +80,20 @@ async function act(
   const session = await runHarnessSession(run, harness, {
     session: decision.session, startedAfterSeq: o.afterSeq, input, children: createChildRunner(deps.kernel, timeout), ...timeout,
   });
+  if (!session.workRemaining) await sealIfCompleted(deps, run);
   await run.commit({ releaseLeaseOwner: deps.workerId });
   recordSessionMetrics(deps.metrics, run.events().filter((e) => e.seq > startSeq), session);
   const paused = run.state.openPauses.length > 0;
   if (!session.workRemaining || paused) return { ...base, session };
   await enqueueNext(deps, run, run.state.lastSeq);
   return { ...base, session, enqueuedAfterSeq: run.state.lastSeq };
+}
+
+/** With a signer, seals a completed run (once: `sealRun` skips a run whose last event is its seal). */
+async function sealIfCompleted(deps: WorkerDeps, run: RunSession): Promise<void> {
+  if (!deps.signer || run.state.status !== 'completed') return;
+  const result = await sealRun(run, deps.signer, deps.store);
+  if (result.sealed) deps.metrics.count('LedgerSealed');
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { LedgerSigner } from '../crypto/ledger-signer-port.js';
 import type { ArtanaKernel } from '../kernel/index.js';
 import type { Clock } from '../kernel/ports.js';
 import type { HarnessRegistry } from '../harness/registry.js';
@@ -35,6 +36,8 @@ export interface WorkerDeps {
   readonly leaseTtlMs?: number;
   /** The queue's maxReceiveCount: on the last delivery a retryable failure fails the run instead of vanishing into the DLQ. */
   readonly maxReceiveCount?: number;
+  /** Seals each run that completes (`ledger_sealed`, a signature over its head hash); no sealing when absent. */
+  readonly signer?: LedgerSigner;
 }
 
 export const silentLogger: WorkerLogger = { info: () => {}, warn: () => {}, error: () => {} };

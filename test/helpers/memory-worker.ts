@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { PlaintextCipher, type PayloadCipher } from '../../lib/crypto/index.js';
+import type { LedgerSigner } from '../../lib/crypto/ledger-signer-port.js';
 import { DemoModelPort } from '../../lib/harness/samples/demo-model.js';
 import { MemoryOutbox } from '../../lib/harness/samples/outbox.js';
 import { reportHarness } from '../../lib/harness/samples/report-harness.js';
@@ -39,6 +40,8 @@ export interface MemoryWorkerOptions {
   wrapQueue?: (queue: MemoryStepQueue) => MemoryStepQueue | WorkerDeps['queue'];
   cipher?: PayloadCipher;
   maxReceiveCount?: number;
+  /** Seals completed runs. */
+  signer?: LedgerSigner;
 }
 
 /** The real worker wiring (enforced policy, default middleware) over in-memory adapters. */
@@ -71,6 +74,7 @@ export async function memoryWorker(o: MemoryWorkerOptions = {}): Promise<MemoryW
     kernel, store: wrapped, tenants, queue: o.wrapQueue ? o.wrapQueue(queue) : queue, harnesses, clock: testClock,
     logger, metrics: noMetrics, workerId: 'worker-1',
     ...(o.maxReceiveCount !== undefined ? { maxReceiveCount: o.maxReceiveCount } : {}),
+    ...(o.signer ? { signer: o.signer } : {}),
   };
   return { deps, store, tenants, queue, model, outbox, logs };
 }

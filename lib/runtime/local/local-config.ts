@@ -14,6 +14,8 @@ export const localPaths = (dataDir: string = LOCAL.dataDir) => ({
   dynamodb: path.join(dataDir, 'dynamodb'),
   /** The local cipher's master key (mode 0600). */
   keyFile: path.join(dataDir, 'local.key'),
+  /** The Ed25519 key that seals completed runs (PKCS#8 PEM, mode 0600). */
+  sealKeyFile: path.join(dataDir, 'ledger-signing.pem'),
   /** Deliveries of the sample's side-effect tool. */
   outbox: path.join(dataDir, 'outbox'),
 });

@@ -1,4 +1,5 @@
 import { verifyLedger } from '../../crypto/ledger-hash.js';
+import { verifySeal } from '../../crypto/ledger-seal.js';
 import { toTenantContext } from '../../models/index.js';
 import type { LocalRuntime } from './local-runtime.js';
 
@@ -11,10 +12,12 @@ export interface RunReport {
   readonly sessions: number;
   readonly ledgerValid: boolean;
   readonly firstInvalidSeq?: number;
+  /** `sealed`: the run's seal verifies; `unsealed`: no seal (not completed); `INVALID`: a bad seal. */
+  readonly seal: 'sealed' | 'unsealed' | 'INVALID';
   readonly result?: unknown;
 }
 
-/** Reads back what the runs left in the ledger: status, cost, sessions, result, and a full ledger verification. */
+/** Reads back what the runs left in the ledger: status, cost, sessions, result, a full ledger verification and the seal check. */
 export async function reportRuns(rt: LocalRuntime, runs: ReadonlyArray<{ tenantId: string; runId: string }>): Promise<RunReport[]> {
   const reports: RunReport[] = [];
   for (const { tenantId, runId } of runs) {
@@ -23,6 +26,8 @@ export async function reportRuns(rt: LocalRuntime, runs: ReadonlyArray<{ tenantI
     const check = verifyLedger(records, { head, tenantId });
     const tenant = await rt.deps.tenants.get(tenantId);
     const session = tenant ? await rt.deps.kernel.openRun(toTenantContext(tenant), runId) : undefined;
+    const events = tenant ? await rt.deps.kernel.loadEvents(toTenantContext(tenant), runId) : records;
+    const seal = await verifySeal(events, rt.signer.verifier());
     reports.push({
       runId, tenantId,
       status: session?.getRunStatus().status ?? head.status,
@@ -31,6 +36,7 @@ export async function reportRuns(rt: LocalRuntime, runs: ReadonlyArray<{ tenantI
       sessions: records.filter((r) => r.eventType === 'harness_wake').length,
       ledgerValid: check.valid,
       ...(check.firstInvalidSeq !== undefined ? { firstInvalidSeq: check.firstInvalidSeq } : {}),
+      seal: !seal.sealed ? 'unsealed' : seal.valid ? 'sealed' : 'INVALID',
       result: session?.getArtifact('harness_result'),
     });
   }
@@ -42,7 +48,7 @@ const usd = (n: number): string => `$${n.toFixed(4)}`;
 /** A fixed-width table of the runs, then cost per tenant. */
 export function formatReport(reports: readonly RunReport[], budgets: ReadonlyMap<string, number>): string {
   const rows = reports.map((r) => [r.runId, r.tenantId, r.status, String(r.sessions), String(r.events), usd(r.costUsd),
-    r.ledgerValid ? 'valid' : `INVALID at seq ${r.firstInvalidSeq}`]);
+    `${r.ledgerValid ? 'valid' : `INVALID at seq ${r.firstInvalidSeq}`}, ${r.seal === 'INVALID' ? 'seal INVALID' : r.seal}`]);
   const header = ['run', 'tenant', 'status', 'sessions', 'events', 'cost', 'ledger'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

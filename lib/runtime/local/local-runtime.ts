@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { LocalPayloadCipher } from '../../crypto/local-payload-cipher.js';
+import { LocalLedgerSigner } from '../../crypto/ledger-signer-local.js';
 import { DemoModelPort } from '../../harness/samples/demo-model.js';
 import { FileOutbox } from '../../harness/samples/outbox.js';
 import { reportHarness } from '../../harness/samples/report-harness.js';
@@ -43,6 +44,8 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly deps: WorkerDeps;
+  /** Seals completed runs; its `verifier()` checks them. */
+  readonly signer: LocalLedgerSigner;
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly servers: LocalServers;
@@ -70,7 +73,8 @@ function localModelPort(spec: string): ModelPort {
 }
 
 /**
- * The system on one machine: dynalite (persisted), fauxqs, the local cipher, and a poller that behaves like the
+ * The system on one machine: dynalite (persisted), fauxqs, the local cipher, the local ledger signer (completed runs
+ * are sealed), and a poller that behaves like the
  * Lambda SQS event source calling the same handler Lambda calls (`createStepHandler` over `buildWorkerDeps`).
  * @example
  * const rt = await startLocalRuntime({ dataDir: '.artana' });
@@ -91,11 +95,12 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
   const outbox = new FileOutbox(paths.outbox);
   const modelPort = localModelPort(o.model ?? 'mock');
   const crashBefore = o.crashBefore;
+  const signer = await LocalLedgerSigner.fromKeyFile(paths.sealKeyFile);
   const deps = buildWorkerDeps({
     dynamo, tableName: LOCAL.tableName, sqs, queueUrl: queues.queueUrl,
     cipher: await LocalPayloadCipher.fromKeyFile(paths.keyFile), modelPort,
     harnesses: o.harnesses ?? [reportHarness({ outbox })],
-    workerId: 'local', logger: o.logger ?? silentLogger, metrics: o.metrics ?? noMetrics, maxReceiveCount,
+    workerId: 'local', logger: o.logger ?? silentLogger, metrics: o.metrics ?? noMetrics, maxReceiveCount, signer,
     ...(crashBefore ? { wrapStore: (store) => crashOnceBeforeAppend(store, crashBefore, o.onCrash) } : {}),
   });
   const source = new SqsEventSource({
@@ -107,7 +112,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
   source.start();
   const queue = new SqsStepQueue({ client: sqs, queueUrl: queues.queueUrl });
   return {
-    deps, dynamo, sqs, servers, queueUrl: queues.queueUrl, dlqUrl: queues.dlqUrl, outbox, modelPort,
+    deps, signer, dynamo, sqs, servers, queueUrl: queues.queueUrl, dlqUrl: queues.dlqUrl, outbox, modelPort,
     persistent: servers.dynamoPersistent,
     send: (message) => queue.send(message, {
       groupId: message.runId ?? `${message.tenantId}-${globalThis.crypto.randomUUID()}`,
