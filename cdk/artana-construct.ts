@@ -57,6 +57,11 @@ export interface ArtanaProps {
   readonly serviceName?: string;
   /** Receives before a step message moves to the DLQ. Default 5. */
   readonly maxReceiveCount?: number;
+  /**
+   * Seal each completed run: an asymmetric KMS key (`ECC_NIST_P256`) signs its head hash (`ledger_sealed`), so even
+   * someone able to rewrite the table cannot forge a sealed ledger. Default true.
+   */
+  readonly sealLedgers?: boolean;
   /** Glue database for the export table (lower case, digits, `_`). Default `artana_ledger`. */
   readonly glueDatabaseName?: string;
 }
@@ -93,7 +98,7 @@ export class Artana extends Construct {
     const serviceName = props.serviceName ?? 'step-worker';
     const maxReceiveCount = props.maxReceiveCount ?? 5;
 
-    this.keys = new ArtanaKeys(this, 'Keys', { removalPolicy });
+    this.keys = new ArtanaKeys(this, 'Keys', { removalPolicy, sealLedgers: props.sealLedgers ?? true });
     const infrastructureKey = this.keys.infrastructureKey;
     const accessLogs = secureBucket(this, 'AccessLogs', { removalPolicy, expireAfter: Duration.days(365) });
     Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the server access log bucket of the other Artana buckets; logging it to itself would loop.' });
@@ -112,6 +117,7 @@ export class Artana extends Construct {
       model: props.model ?? 'mock',
       modelApiKeySecret: props.modelApiKeySecret,
       table: this.table, queue: this.queue, infrastructureKey, payloadKey: this.keys.payloadKey, payloadBucket: this.payloadBucket,
+      ...(this.keys.sealKey ? { sealKey: this.keys.sealKey } : {}),
     }).fn;
     this.ledgerStream = new LedgerStream(this, 'LedgerStream', {
       entry: props.ledgerStreamEntry ?? path.join(projectRoot, 'functions', 'ledger-stream.ts'),
@@ -146,11 +152,23 @@ export class Artana extends Construct {
     });
   }
 
+  /**
+   * Lets an auditor verify sealed runs (`artana run verify-ledger --seal-key-id`): `kms:GetPublicKey` on the seal key
+   * only (verification runs locally). Combine with read access to the table.
+   */
+  grantVerifySeals(grantee: IGrantable): void {
+    if (!this.keys.sealKey) return;
+    Grant.addToPrincipal({ grantee, actions: ['kms:GetPublicKey', 'kms:DescribeKey'], resourceArns: [this.keys.sealKey.keyArn] });
+  }
+
   private outputs(): void {
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'ARTANA_TABLE_NAME / artana --table' });
     new CfnOutput(this, 'QueueUrl', { value: this.queue.queueUrl, description: 'Send start_run messages here' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'ExportBucketName', { value: this.analytics.exportBucket.bucketName, description: 'DynamoDB export target (prefix exports/)' });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroup.ref });
+    if (this.keys.sealKey) {
+      new CfnOutput(this, 'LedgerSealKeyArn', { value: this.keys.sealKey.keyArn, description: 'ARTANA_SEAL_KEY_ID / artana run verify-ledger --seal-key-id' });
+    }
   }
 }

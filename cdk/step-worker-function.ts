@@ -30,6 +30,8 @@ export interface StepWorkerFunctionProps {
   readonly queue: IQueue;
   readonly infrastructureKey: IKey;
   readonly payloadKey: IKey;
+  /** Asymmetric key that seals completed runs: the worker gets `kms:Sign` (ECDSA_SHA_256 over a digest) only. */
+  readonly sealKey?: IKey;
   readonly payloadBucket: IBucket;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -58,6 +60,7 @@ export class StepWorkerFunction extends Construct {
         ARTANA_PAYLOAD_BUCKET: props.payloadBucket.bucketName,
         ARTANA_MODEL: props.model,
         ARTANA_MAX_RECEIVE_COUNT: String(props.maxReceiveCount),
+        ...(props.sealKey ? { ARTANA_SEAL_KEY_ID: props.sealKey.keyArn } : {}),
         ...(props.modelApiKeySecret ? { ARTANA_MODEL_API_KEY_SECRET_ARN: props.modelApiKeySecret.secretArn } : {}),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Artana',
@@ -93,6 +96,14 @@ export class StepWorkerFunction extends Construct {
       resources: [props.payloadKey.keyArn],
       conditions: { Null: { 'kms:EncryptionContext:tenantId': 'false' } },
     }));
+    // Sealing: sign digests only, with the one algorithm the worker uses; no Verify, GetPublicKey or key management.
+    if (props.sealKey) {
+      add(new PolicyStatement({
+        actions: ['kms:Sign'],
+        resources: [props.sealKey.keyArn],
+        conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' } },
+      }));
+    }
     add(new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [props.payloadBucket.arnForObjects('*')] }));
     if (bedrockModelId) add(bedrockInvokeStatement(this, bedrockModelId));
     props.modelApiKeySecret?.grantRead(this.fn);

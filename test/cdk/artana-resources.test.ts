@@ -13,9 +13,11 @@ describe('Artana construct resources', () => {
     const { keys } = stack.artana;
     const infraKeyArn = arnOf(stack, keys.infrastructureKey);
 
-    it('creates two rotating customer-managed keys that are retained', () => {
-      template.resourceCountIs('AWS::KMS::Key', 2);
-      template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    it('creates two rotating symmetric keys and one asymmetric seal key, all retained', () => {
+      template.resourceCountIs('AWS::KMS::Key', 3);
+      const symmetric = template.findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true } });
+      expect(Object.keys(symmetric)).toHaveLength(2);
+      template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
       template.allResources('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
     });
 
