@@ -18,3 +18,4 @@ export type { SummaryOptions } from './run-records.js';
 export type { RunStatusView, RunProgress } from './run-status.js';
 export type { StartRunOptions } from './run-lifecycle.js';
 export { encodeRecord, decodeRecord, type EventDraft } from './record-codec.js';
+export { sealSnapshot, openSnapshot, SealedSnapshot } from './snapshot-codec.js';

@@ -1,4 +1,5 @@
 import type { $ZodType, output } from 'zod/v4/core';
+import { sealSnapshot } from './snapshot-codec.js';
 import { ValidationError } from '../errors.js';
 import type { EventType, KernelEvent, PayloadOf, TenantContext } from '../models/index.js';
 import type { SessionCore } from './session-core.js';
@@ -101,9 +102,10 @@ export class RunSession {
   async commit(options: { releaseLeaseOwner?: string } = {}): Promise<boolean> {
     const s = this.#core.state;
     if (s.lastHash === undefined) return false;
+    const state = await sealSnapshot(this.#core.deps.cipher, s);
     return this.#core.deps.store.commitHead(this.tenant.tenantId, this.runId, {
       lastSeq: s.lastSeq, lastHash: s.lastHash, status: s.status, spendUsd: s.spendUsd,
-      updatedAt: this.#core.deps.clock.now().toISOString(), snapshot: { seq: s.lastSeq, state: structuredClone(s) },
+      updatedAt: this.#core.deps.clock.now().toISOString(), snapshot: { seq: s.lastSeq, state },
       ...(options.releaseLeaseOwner !== undefined ? { releaseLeaseOwner: options.releaseLeaseOwner } : {}),
     });
   }

@@ -7,7 +7,8 @@ import type { KernelMiddleware } from '../middleware/middleware-port.js';
 import type { Clock, IdSource, ModelPort } from './ports.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { decodeRecord, encodeRecord, type EventDraft } from './record-codec.js';
-import { evolveInPlace, initialRunState, parseSnapshot, type RunState } from './run-state.js';
+import { evolveInPlace, initialRunState, type RunState } from './run-state.js';
+import { openSnapshot } from './snapshot-codec.js';
 
 /** Everything a session needs; built once by the kernel. */
 export interface KernelDeps {
@@ -46,7 +47,7 @@ export class SessionCore {
   /** Reads the head and the tail after its snapshot (TenantMismatchError / RunNotFoundError from the store). */
   static async open(deps: KernelDeps, tenant: TenantContext, runId: string): Promise<SessionCore> {
     const { head, tail } = await deps.store.readRun(tenant.tenantId, runId);
-    const snapshot = head.snapshot ? parseSnapshot(head.snapshot.state, tenant.tenantId, runId) : undefined;
+    const snapshot = head.snapshot ? await openSnapshot(deps.cipher, head.snapshot, tenant.tenantId, runId, deps.blobs) : undefined;
     if (head.snapshot && !snapshot) {
       // An unreadable snapshot is only a cache: fold everything instead.
       const all = await deps.store.loadEvents(tenant.tenantId, runId);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, BudgetExceededError, DependencyUnavailableError } from '../../lib/errors.js';
 import type { KernelMiddleware } from '../../lib/middleware/middleware-port.js';
-import { ArtanaKernel, evolve, initialRunState, MockModelPort, orderMiddleware, parseSnapshot } from '../../lib/kernel/index.js';
+import { ArtanaKernel, evolve, initialRunState, MockModelPort, orderMiddleware, openSnapshot, parseSnapshot } from '../../lib/kernel/index.js';
 import { PlaintextCipher } from '../../lib/crypto/index.js';
 import { MemoryEventStore } from '../../lib/store/index.js';
 import { Answer, setup, tenant, types } from './helpers.js';
@@ -109,8 +109,10 @@ describe('RunState fold', () => {
       await reopened.stepModel({ model: 'm', input: { prompt: 'q' }, outputSchema: Answer, stepKey: 'b' });
       const all = await env.kernel.loadEvents(tenant(), 'r1');
       const full = all.reduce(evolve, initialRunState('tenant_a', 'r1'));
-      const snapshot = parseSnapshot(head.snapshot?.state, 'tenant_a', 'r1');
+      expect(head.snapshot).toBeDefined();
+      const snapshot = head.snapshot ? await openSnapshot(new PlaintextCipher(), head.snapshot, 'tenant_a', 'r1') : undefined;
       expect(snapshot?.lastSeq).toBe(head.lastSeq);
+      expect(JSON.stringify(head.snapshot?.state)).not.toContain('"spendUsd"'); // sealed, not stored as plain state
       expect(JSON.parse(JSON.stringify(reopened.state))).toEqual(JSON.parse(JSON.stringify(full)));
       expect(full).toMatchObject({ status: 'active', spendUsd: 1, openPauses: [] });
     });
