@@ -6,7 +6,7 @@ export { MAX_CONFLICT_ATTEMPTS } from './session-core.js';
 export { StepKey, stableStepKey, normalizeStepToken } from './step-key.js';
 export { ToolRegistry, type ToolRegistration, type ToolHandler, type ToolHandlerResult } from './tool-registry.js';
 export { MockModelPort, type MockModelPortOptions } from './mock-model-port.js';
-export { RunState, StepIndexEntry, SummaryRef, OpenPause, evolve, initialRunState, parseSnapshot } from './run-state.js';
+export { RunState, StepIndexEntry, SummaryRef, OpenPause, MAX_STEP_INDEX, evolve, initialRunState, parseSnapshot } from './run-state.js';
 export { modelIndexKey, toolIndexKey, driftFields, canonicalModelInputs, type ModelStepInputs } from './step-index.js';
 export { normalizeModelInput, defaultContextVersion, toolSignatures, capabilityDecisions, type ModelInput, type CapabilityDecision } from './model-input.js';
 export { classifyModelFailure, replayedFailure, type ClassifiedFailure } from './model-failure.js';

@@ -44,7 +44,7 @@ export async function stepModel<S extends $ZodType>(core: SessionCore, req: Step
 
 async function decideModelStep<S extends $ZodType>(core: SessionCore, step: PreparedModelStep<S>): Promise<StepModelResult<output<S>>> {
   assertRunnable(core);
-  const entry = core.state.steps[modelIndexKey(step.model, step.stepKey, step.inputs)];
+  const entry = await core.stepEntry(modelIndexKey(step.model, step.stepKey, step.inputs), step.stepKey);
   if (!entry) return executeFresh(core, step);
   const request = await modelEventAt(core, entry.requestSeq, 'model_requested');
   assertSameToolSignatures(request, step);

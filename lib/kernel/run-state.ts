@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { KernelEvent, EventOf } from '../models/index.js';
 import { modelIndexKey, toolIndexKey } from './step-index.js';
+import { StepBloom, bloomAdd } from './step-bloom.js';
 
 const seq = () => z.int().check(z.nonnegative());
 
@@ -65,6 +66,8 @@ export const RunState = z.object({
   steps: z.record(z.string(), StepIndexEntry),
   /** Request event id → its step-index key (to attach terminals and completions). */
   requests: z.record(z.string(), z.string()),
+  /** Keys evicted from `steps` (bounded to MAX_STEP_INDEX entries): a hit is confirmed by reading the ledger. */
+  evicted: z.optional(StepBloom),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -95,12 +98,38 @@ function safeJson(text: string): unknown {
   }
 }
 
+/**
+ * Entries kept in the snapshot's step index. Older completed steps move to the `evicted` Bloom filter, so the head
+ * stays small and its write cost flat however long the run is.
+ */
+export const MAX_STEP_INDEX = 128;
+
+/** Records a request under its index key, replacing the key's previous request, and bounds the index. */
+function indexRequest(s: RunState, key: string, entry: StepIndexEntry): void {
+  const prior = s.steps[key];
+  if (prior) delete s.requests[prior.requestEventId];
+  s.steps[key] = entry;
+  s.requests[entry.requestEventId] = key;
+  const keys = Object.keys(s.steps);
+  if (keys.length <= MAX_STEP_INDEX) return;
+  const oldest = keys
+    .filter((k) => s.steps[k]?.completionSeq !== undefined)
+    .sort((a, b) => (s.steps[a]?.requestSeq ?? 0) - (s.steps[b]?.requestSeq ?? 0))
+    .slice(0, keys.length - MAX_STEP_INDEX);
+  for (const k of oldest) {
+    const evicted = s.steps[k];
+    if (evicted) delete s.requests[evicted.requestEventId];
+    delete s.steps[k];
+    s.evicted ??= { filters: [] };
+    bloomAdd(s.evicted, k);
+  }
+}
+
 const onModelRequested: Mutator<'model_requested'> = (s, e) => {
   const p = e.payload;
   const key = modelIndexKey(p.model, e.stepKey, p);
   const prior = s.steps[key];
-  s.steps[key] = { kind: 'model', requestSeq: e.seq, requestEventId: e.eventId, ...(prior?.driftMarks ? { driftMarks: prior.driftMarks } : {}) };
-  s.requests[e.eventId] = key;
+  indexRequest(s, key, { kind: 'model', requestSeq: e.seq, requestEventId: e.eventId, ...(prior?.driftMarks ? { driftMarks: prior.driftMarks } : {}) });
   if (s.status === 'failed') {
     s.status = activeUnlessPaused(s);
     delete s.failure;
@@ -134,8 +163,7 @@ const onModelTerminal: Mutator<'model_terminal'> = (s, e) => {
 
 const onToolRequested: Mutator<'tool_requested'> = (s, e) => {
   const key = toolIndexKey(e.payload.toolName, e.payload.argumentsJson, e.stepKey);
-  s.steps[key] = { kind: 'tool', requestSeq: e.seq, requestEventId: e.eventId };
-  s.requests[e.eventId] = key;
+  indexRequest(s, key, { kind: 'tool', requestSeq: e.seq, requestEventId: e.eventId });
 };
 
 const onToolCompleted: Mutator<'tool_completed'> = (s, e) => {

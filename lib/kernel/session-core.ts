@@ -7,7 +7,9 @@ import type { KernelMiddleware } from '../middleware/middleware-port.js';
 import type { Clock, IdSource, ModelPort } from './ports.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { decodeRecord, encodeRecord, type EventDraft } from './record-codec.js';
-import { evolveInPlace, initialRunState, type RunState } from './run-state.js';
+import { evolveInPlace, initialRunState, type RunState, type StepIndexEntry } from './run-state.js';
+import { bloomHas } from './step-bloom.js';
+import { STEP_EVENT_TYPES, rebuildStepEntry } from './evicted-steps.js';
 import { openSnapshot } from './snapshot-codec.js';
 
 /** Everything a session needs; built once by the kernel. */
@@ -88,6 +90,32 @@ export class SessionCore {
     const event = await decodeRecord(this.deps.cipher, record, this.deps.blobs);
     this.#events.set(seq, event);
     return event;
+  }
+
+  /**
+   * The step-index entry of `key`. The snapshot keeps only recent steps; when the evicted-keys filter says an older
+   * step may have been recorded, the run's ledger is read (no decryption but of the step's own events), the entry is
+   * rebuilt and kept in the index. A recorded step is therefore never executed twice, however old it is.
+   */
+  async stepEntry(key: string, stepKey: string | undefined): Promise<StepIndexEntry | undefined> {
+    const known = this.#state.steps[key];
+    if (known || !bloomHas(this.#state.evicted, key)) return known;
+    const records = (await this.deps.store.loadEvents(this.tenant.tenantId, this.runId)).filter((r) => r.seq <= this.#state.lastSeq);
+    const check = verifyLedger(records, { tenantId: this.tenant.tenantId, runId: this.runId });
+    if (!check.valid) throw new LedgerIntegrityError(`Ledger of run ${this.runId} failed verification at seq ${check.firstInvalidSeq}: ${check.reason}.`, { runId: this.runId, seq: check.firstInvalidSeq });
+    const events: KernelEvent[] = [];
+    for (const r of records) {
+      if (r.stepKey !== stepKey || !STEP_EVENT_TYPES.has(r.eventType)) continue;
+      const event = this.#events.get(r.seq) ?? await decodeRecord(this.deps.cipher, r, this.deps.blobs);
+      this.#events.set(r.seq, event);
+      events.push(event);
+    }
+    const entry = rebuildStepEntry(key, events);
+    if (entry) {
+      this.#state.steps[key] = entry;
+      this.#state.requests[entry.requestEventId] = key;
+    }
+    return entry;
   }
 
   /**

@@ -86,7 +86,7 @@ export interface FoundToolStep {
 }
 
 async function findToolStep(core: SessionCore, tool: PreparedTool): Promise<FoundToolStep | undefined> {
-  const entry = core.state.steps[toolIndexKey(tool.toolName, tool.prepared.argumentsJson, tool.stepKey)];
+  const entry = await core.stepEntry(toolIndexKey(tool.toolName, tool.prepared.argumentsJson, tool.stepKey), tool.stepKey);
   if (!entry) return undefined;
   const request = await core.eventAt(entry.requestSeq);
   if (request.eventType !== 'tool_requested') throw new ReplayConsistencyError(`Event ${entry.requestSeq} is not a tool_requested.`);
