@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { PlaintextCipher } from '../crypto/plaintext-cipher.js';
 import { verifyLedger, type LedgerVerification } from '../crypto/index.js';
 import { verifySeal, type SealCheckEvent, type SealVerification } from '../crypto/ledger-seal.js';
 import type { SealVerifier } from '../crypto/ledger-signer-port.js';
@@ -88,9 +89,9 @@ export async function verifyRunSeal(
   return { chain, seal: await verifySeal(events, await sources.verifier()) };
 }
 
-/** Opens a seal record's payload with the target's cipher (the run's tenant key). */
+/** Opens a seal record's payload: stored in clear (no key needed); older encrypted seals use the target's cipher. */
 export async function openSealPayload(target: CliTarget, record: LedgerRecord): Promise<unknown> {
-  return (await decodeRecord(await target.cipher(), record)).payload;
+  return (await decodeRecord(record.payload.alg === 'none' ? new PlaintextCipher() : await target.cipher(), record)).payload;
 }
 
 export interface SummaryView {

@@ -1,4 +1,4 @@
-import { hashRecord, openPayload, sealPayload } from '../crypto/core.js';
+import { PlaintextCipher, hashRecord, openPayload, sealPayload } from '../crypto/core.js';
 import type { BlobStore, PayloadCipher } from '../crypto/core.js';
 import { parsePayload } from '../models/index.js';
 import type { EventType, KernelEvent, LedgerRecord, Meter, PayloadOf } from '../models/index.js';
@@ -22,6 +22,14 @@ export interface RecordPosition {
   readonly timestamp: string;
 }
 
+/**
+ * Event types stored in clear: a ledger seal holds only hashes, a key id and a signature, and an auditor must be
+ * able to check it with the signing key's public key alone (no decrypt permission).
+ */
+const CLEAR_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['ledger_sealed']);
+const clear = new PlaintextCipher();
+const cipherFor = (cipher: PayloadCipher, eventType: EventType): PayloadCipher => (CLEAR_EVENT_TYPES.has(eventType) ? clear : cipher);
+
 /** Builds the stored record (payload sealed with the cipher, hash over the envelope) and its decoded event. */
 export async function encodeRecord<K extends EventType>(
   cipher: PayloadCipher, at: RecordPosition, draft: EventDraft<K>,
@@ -39,7 +47,7 @@ export async function encodeRecord<K extends EventType>(
     ...(draft.parentStepKey !== undefined ? { parentStepKey: draft.parentStepKey } : {}),
     ...(at.prevHash !== undefined ? { prevHash: at.prevHash } : {}),
   };
-  const stored = await sealPayload(cipher, payload, { tenantId: at.tenantId, runId: at.runId, seq: at.seq });
+  const stored = await sealPayload(cipherFor(cipher, draft.eventType), payload, { tenantId: at.tenantId, runId: at.runId, seq: at.seq });
   const unhashed = { ...envelope, payload: stored, ...(draft.meter ? { meter: draft.meter } : {}) };
   const hash = hashRecord(unhashed);
   return { record: { ...unhashed, hash }, event: toEvent({ ...unhashed, hash }, payload) };
@@ -47,7 +55,7 @@ export async function encodeRecord<K extends EventType>(
 
 /** Opens and validates a stored record's payload. */
 export async function decodeRecord(cipher: PayloadCipher, record: LedgerRecord, blobs?: BlobStore): Promise<KernelEvent> {
-  const value = await openPayload(cipher, record.payload, { tenantId: record.tenantId, runId: record.runId, seq: record.seq }, blobs);
+  const value = await openPayload(cipherFor(cipher, record.eventType), record.payload, { tenantId: record.tenantId, runId: record.runId, seq: record.seq }, blobs);
   return toEvent(record, parsePayload(record.eventType, value));
 }
 
