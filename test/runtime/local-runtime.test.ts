@@ -58,7 +58,7 @@ describe('npm start', () => {
       });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
-      expect(result.stdout).toMatch(/All 2 runs completed and all 2 ledgers verify/);
+      expect(result.stdout).toMatch(/All 2 runs completed and all 2 ledgers verify and are sealed/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -60,10 +60,10 @@ async function main(): Promise<number> {
     console.log(`\n${formatReport(reports, budgets)}`);
     const stats = rt.stats();
     console.log(`\nQueue: ${stats.batches} batches, ${stats.failures} failed record(s) redelivered; side effects: ${await rt.outbox.deliveries()} report(s) delivered in ${rt.outbox.attempts()} attempt(s) (duplicates suppressed by idempotency key).`);
-    const ok = reports.every((r) => r.status === 'completed' && r.ledgerValid);
+    const ok = reports.every((r) => r.status === 'completed' && r.ledgerValid && r.seal === 'sealed');
     console.log(ok
-      ? `All ${reports.length} runs completed and all ${reports.length} ledgers verify. Inspect them: npx artana run list --tenant acme`
-      : `Some runs did not complete or a ledger failed verification.`);
+      ? `All ${reports.length} runs completed and all ${reports.length} ledgers verify and are sealed. Inspect them: npx artana run list --tenant acme`
+      : `Some runs did not complete, or a ledger or its seal failed verification.`);
     return ok ? 0 : 1;
   } finally {
     await rt.close();
