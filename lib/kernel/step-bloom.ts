@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 
 /**
  * A scalable Bloom filter of step-index keys evicted from the run snapshot. It answers "was this step possibly
- * recorded before?" in ~1.2 bytes per key at ~1% false positives, so the snapshot stays small however long the run
+ * recorded before?" in ~2 bytes per key at ~0.05% false positives per filter, so the snapshot stays small however long the run
  * is; a hit is confirmed by reading the ledger (see `SessionCore.stepEntry`). Filters double in capacity as they
  * fill, which keeps the overall false-positive rate bounded.
  */
@@ -13,8 +13,9 @@ export const StepBloom = z.object({
 export type StepBloom = z.infer<typeof StepBloom>;
 
 const FIRST_CAPACITY = 512;
-const BITS_PER_KEY = 10; // ~1% false positives with 7 hashes
-const HASHES = 7;
+// ~0.05% false positives per filter: a false positive costs a read of the run's ledger, so it must stay rare.
+const BITS_PER_KEY = 16;
+const HASHES = 11;
 
 function positions(key: string, bits: number): number[] {
   const digest = createHash('sha256').update(key).digest();

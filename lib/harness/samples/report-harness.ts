@@ -33,6 +33,8 @@ export function reportHarness(deps: ReportHarnessDeps): HarnessDefinition {
   const harness = defineTaskHarness({
     name: REPORT_HARNESS,
     models: { default: 'demo-small', draft: 'demo-draft', verify: 'demo-verify' },
+    // Chosen on purpose (the doctor checks): a changed prompt for a recorded step is an error, not a silent replay.
+    replayPolicy: 'strict',
     defineTasks: async () => [
       { id: 'research', description: 'Collect facts about the topic' },
       { id: 'draft', description: 'Draft the report and have it reviewed' },
