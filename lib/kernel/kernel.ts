@@ -1,7 +1,7 @@
 import type { $ZodType, output } from 'zod/v4/core';
 import { verifyLedger, type BlobStore, type LedgerVerification, type PayloadCipher } from '../crypto/core.js';
 import type { KernelEvent, TenantContext } from '../models/index.js';
-import type { EventStore } from '../store/index.js';
+import type { EventStore, RunHead } from '../store/index.js';
 import type { KernelMiddleware } from '../middleware/middleware-port.js';
 import { randomIds, systemClock, type Clock, type IdSource, type ModelPort } from './ports.js';
 import { ToolRegistry } from './tool-registry.js';
@@ -68,8 +68,9 @@ export class ArtanaKernel {
   }
 
   /** Opens a session: one head + tail read (`RunNotFoundError`, `TenantMismatchError`, `LedgerIntegrityError`). */
-  async openRun(tenant: TenantContext, runId: string): Promise<RunSession> {
-    return new RunSession(await SessionCore.open(this.#deps, tenant, runId));
+  /** Opens a session; pass a fresh head you already hold (e.g. from `acquireLease`) to save the head read. */
+  async openRun(tenant: TenantContext, runId: string, options: { head?: RunHead } = {}): Promise<RunSession> {
+    return new RunSession(await SessionCore.open(this.#deps, tenant, runId, options.head));
   }
 
   /** Every event of the run, decoded (reads the whole ledger: for inspection, not for steps). */

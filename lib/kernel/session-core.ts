@@ -2,7 +2,7 @@ import { AppendConflictError, LedgerIntegrityError } from '../errors.js';
 import { hashRecord, verifyLedger } from '../crypto/core.js';
 import type { BlobStore, PayloadCipher } from '../crypto/core.js';
 import type { EventType, KernelEvent, LedgerRecord, TenantContext } from '../models/index.js';
-import type { EventStore } from '../store/index.js';
+import type { EventStore, RunHead } from '../store/index.js';
 import type { KernelMiddleware } from '../middleware/middleware-port.js';
 import type { Clock, IdSource, ModelPort } from './ports.js';
 import type { ToolRegistry } from './tool-registry.js';
@@ -47,8 +47,8 @@ export class SessionCore {
   }
 
   /** Reads the head and the tail after its snapshot (TenantMismatchError / RunNotFoundError from the store). */
-  static async open(deps: KernelDeps, tenant: TenantContext, runId: string): Promise<SessionCore> {
-    const { head, tail } = await deps.store.readRun(tenant.tenantId, runId);
+  static async open(deps: KernelDeps, tenant: TenantContext, runId: string, knownHead?: RunHead): Promise<SessionCore> {
+    const { head, tail } = await deps.store.readRun(tenant.tenantId, runId, knownHead ? { head: knownHead } : {});
     const snapshot = head.snapshot ? await openSnapshot(deps.cipher, head.snapshot, tenant.tenantId, runId, deps.blobs) : undefined;
     if (head.snapshot && !snapshot) {
       // An unreadable snapshot is only a cache: fold everything instead.

@@ -44,7 +44,7 @@ export async function processStepMessage(deps: WorkerDeps, message: StepMessage,
   const head = await deps.store.acquireLease(tenant.tenantId, runId, deps.workerId, ttl, deps.clock.now().getTime());
   try {
     const runTenant = head.budgetUsdLimit !== undefined ? { ...tenant, budgetUsdLimit: Math.min(tenant.budgetUsdLimit, head.budgetUsdLimit) } : tenant;
-    const run = await deps.kernel.openRun(runTenant, runId);
+    const run = await deps.kernel.openRun(runTenant, runId, { head });
     const afterSeq = message.type === 'start_run' ? 1 : message.afterSeq;
     const last = lastSessionOf(run);
     const decision = decideStep(afterSeq, { paused: run.state.openPauses.length > 0, ...(last ? { lastSession: last } : {}) });

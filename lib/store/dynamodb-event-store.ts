@@ -82,8 +82,9 @@ export class DynamoDbEventStore implements EventStore {
     }
   }
 
-  async readRun(tenantId: string, runId: string): Promise<{ head: RunHead; tail: LedgerRecord[] }> {
-    const head = await this.getHead(tenantId, runId);
+  async readRun(tenantId: string, runId: string, options: { head?: RunHead } = {}): Promise<{ head: RunHead; tail: LedgerRecord[] }> {
+    const known = options.head;
+    const head = known && known.tenantId === tenantId && known.runId === runId ? known : await this.getHead(tenantId, runId);
     const from = head.snapshot?.seq ?? 0;
     const tail = await this.#queryEvents(tenantId, runId, from);
     const last = tail.at(-1);

@@ -73,8 +73,12 @@ export interface EventStore {
    * Records before the conflicting one stay written.
    */
   append(tenantId: string, runId: string, records: readonly LedgerRecord[]): Promise<void>;
-  /** Head plus the events after `head.snapshot.seq` (all events when there is no snapshot). Consistent read. */
-  readRun(tenantId: string, runId: string): Promise<{ head: RunHead; tail: LedgerRecord[] }>;
+  /**
+   * Head plus the events after `head.snapshot.seq` (all events when there is no snapshot). Consistent read. A caller
+   * that already holds a fresh head of this tenant's run (e.g. returned by `acquireLease`) passes it to skip the
+   * head read.
+   */
+  readRun(tenantId: string, runId: string, options?: { head?: RunHead }): Promise<{ head: RunHead; tail: LedgerRecord[] }>;
   /** Events with `seq > afterSeq` (default 0), ascending, up to `limit`. */
   loadEvents(tenantId: string, runId: string, options?: { afterSeq?: number; limit?: number }): Promise<LedgerRecord[]>;
   /** Point reads of given seqs (missing ones are omitted). */

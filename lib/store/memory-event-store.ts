@@ -51,10 +51,11 @@ export class MemoryEventStore implements EventStore {
     }
   }
 
-  async readRun(tenantId: string, runId: string): Promise<{ head: RunHead; tail: LedgerRecord[] }> {
+  async readRun(tenantId: string, runId: string, options: { head?: RunHead } = {}): Promise<{ head: RunHead; tail: LedgerRecord[] }> {
     const entry = this.#entry(tenantId, runId);
-    const from = entry.head.snapshot?.seq ?? 0;
-    return { head: clone(entry.head), tail: clone(entry.events.slice(from)) };
+    const head = options.head && options.head.runId === runId ? options.head : entry.head;
+    const from = head.snapshot?.seq ?? 0;
+    return { head: clone(head), tail: clone(entry.events.slice(from)) };
   }
 
   async loadEvents(tenantId: string, runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<LedgerRecord[]> {

@@ -115,6 +115,21 @@ export function describeEventStoreContract(name: string, makeStore: MakeStore): 
         expect(tail.map((r) => r.seq)).toEqual([5, 6]);
         expect(verifyLedger(tail, { anchor: { seq: 4, hash: records[3]!.hash } }).valid).toBe(true);
       });
+
+      it('reads only the tail after the snapshot of a head the caller already holds (e.g. from acquireLease)', async () => {
+        const { tenantId, runId } = await newRun();
+        const records = await makeChain(tenantId, runId, 5);
+        await store().append(tenantId, runId, records.slice(0, 3));
+        await store().commitHead(tenantId, runId, {
+          lastSeq: 3, lastHash: records[2]!.hash, status: 'active', updatedAt: at(11), spendUsd: 0, snapshot: { seq: 3, state: { s: 3 } },
+        });
+        await store().append(tenantId, runId, records.slice(3));
+        const leased = await store().acquireLease(tenantId, runId, 'w1', 60_000, 1_000);
+        const { head, tail } = await store().readRun(tenantId, runId, { head: leased });
+        expect(head).toMatchObject({ lastSeq: 3, snapshot: { seq: 3 }, lease: { owner: 'w1' } });
+        expect(tail.map((r) => r.seq)).toEqual([4, 5]);
+        await expect(store().readRun('someone-else', runId, { head: leased })).rejects.toMatchObject({ name: 'TenantMismatchError' });
+      });
     });
 
     describe('when loading events', () => {
