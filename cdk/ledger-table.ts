@@ -34,7 +34,8 @@ export class LedgerTable extends Construct {
       indexName: gsi.indexName,
       partitionKey: { name: gsi.partitionKey.name, type: attributeType(gsi.partitionKey.type) },
       sortKey: { name: gsi.sortKey.name, type: attributeType(gsi.sortKey.type) },
-      projectionType: ProjectionType.ALL,
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...gsi.nonKeyAttributes],
     });
   }
 }

@@ -15,8 +15,7 @@ export function ledgerTableDefinition(tableName: string, options: { stream?: boo
     GlobalSecondaryIndexes: [{
       IndexName: gsi.indexName,
       KeySchema: [{ AttributeName: gsi.partitionKey.name, KeyType: 'HASH' }, { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' }],
-      // Heads are small once the snapshot is excluded from listings; ALL keeps listRuns to one request per page.
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi.nonKeyAttributes] },
     }],
     ...(options.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: LEDGER_TABLE.streamViewType } } : {}),
   };

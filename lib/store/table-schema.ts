@@ -12,6 +12,14 @@ export const LEDGER_TABLE = {
     indexName: 'runsByTenant',
     partitionKey: { name: 'gsi1pk', type: 'S' },
     sortKey: { name: 'updatedAt', type: 'S' },
+    /**
+     * Only what listings read (run heads and tenant records; wrapped-key items need their keys only). The head's
+     * snapshot is left out: every head commit would otherwise copy it into the index, paying its size twice.
+     */
+    nonKeyAttributes: [
+      'tenantId', 'harness', 'status', 'createdAt', 'lastSeq', 'lastHash', 'spendUsd', 'budgetUsdLimit', 'parentRunId',
+      'lease', 'capabilities', 'tenantBudgetUsdLimit', 'enabled',
+    ],
   },
   streamViewType: 'NEW_IMAGE',
   billingMode: 'PAY_PER_REQUEST',

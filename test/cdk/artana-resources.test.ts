@@ -36,7 +36,7 @@ describe('Artana construct resources', () => {
           GlobalSecondaryIndexes: [{
             IndexName: gsi.indexName,
             KeySchema: [{ AttributeName: gsi.partitionKey.name, KeyType: 'HASH' }, { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' }],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...LEDGER_TABLE.runsByTenantIndex.nonKeyAttributes] },
           }],
         },
       });
