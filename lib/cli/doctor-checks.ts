@@ -81,10 +81,7 @@ export const manualChecks = (): Check[] => [
 
 const Redrive = z.object({ deadLetterTargetArn: z.string(), maxReceiveCount: z.coerce.number() });
 
-/**
- * The deployed stack: table PITR, stream, customer-managed key; queue redrive to a DLQ. CloudWatch alarms and the
- * dashboard need `@aws-sdk/client-cloudwatch`, which is not installed: reported as `not-checked`.
- */
+/** The deployed table and queue: PITR, stream, customer-managed key; queue redrive to a DLQ (see `doctor-stack.ts` for CloudWatch). */
 export async function stackChecks(dynamo: DynamoDBClient, tableName: string, sqs?: { client: SQSClient; queueUrl: string }): Promise<Check[]> {
   const checks: Check[] = [];
   try {
@@ -108,21 +105,20 @@ export async function stackChecks(dynamo: DynamoDBClient, tableName: string, sqs
   } catch (e) {
     checks.push(check('table.pitr', 'fail', `DescribeContinuousBackups: ${messageOf(e)}`));
   }
-  checks.push(sqs ? await dlqCheck(sqs.client, sqs.queueUrl) : check('queue.dlq', 'not-checked', 'no --queue-url given'));
-  checks.push(check('alarms.dlq', 'not-checked', 'client not installed (@aws-sdk/client-cloudwatch)'));
-  checks.push(check('dashboard', 'not-checked', 'client not installed (@aws-sdk/client-cloudwatch)'));
+  checks.push(sqs ? (await dlqCheck(sqs.client, sqs.queueUrl)).check : check('queue.dlq', 'not-checked', 'no --queue-url given'));
   return checks;
 }
 
-async function dlqCheck(client: SQSClient, queueUrl: string): Promise<Check> {
+/** The step queue's redrive policy; `dlqName` is the dead-letter queue's name when there is one. */
+export async function dlqCheck(client: SQSClient, queueUrl: string): Promise<{ check: Check; dlqName?: string }> {
   try {
     const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
     const raw = Attributes?.['RedrivePolicy'];
     const policy = raw ? Redrive.safeParse(JSON.parse(raw)) : undefined;
     return policy?.success
-      ? check('queue.dlq', 'pass', `redrive to ${policy.data.deadLetterTargetArn} after ${policy.data.maxReceiveCount} receives`)
-      : check('queue.dlq', 'fail', 'the step queue has no redrive policy (dead-letter queue)');
+      ? { check: check('queue.dlq', 'pass', `redrive to ${policy.data.deadLetterTargetArn} after ${policy.data.maxReceiveCount} receives`), dlqName: policy.data.deadLetterTargetArn.split(':').at(-1) ?? '' }
+      : { check: check('queue.dlq', 'fail', 'the step queue has no redrive policy (dead-letter queue)') };
   } catch (e) {
-    return check('queue.dlq', 'fail', `GetQueueAttributes: ${messageOf(e)}`);
+    return { check: check('queue.dlq', 'fail', `GetQueueAttributes: ${messageOf(e)}`) };
   }
 }
