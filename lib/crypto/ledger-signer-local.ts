@@ -1,6 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { createSecretFile, readSecretFile } from './key-file.js';
 import { ConfigurationError } from '../errors.js';
 import type { LedgerSigner, SealToVerify, SealVerifier } from './ledger-signer-port.js';
 
@@ -43,8 +42,8 @@ export class LocalLedgerSigner implements LedgerSigner {
    * @example const signer = await LocalLedgerSigner.fromKeyFile(localPaths().sealKeyFile);
    */
   static async fromKeyFile(file: string): Promise<LocalLedgerSigner> {
-    const created = await createKeyFile(file);
-    if (created) return new LocalLedgerSigner(created);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    if (await createSecretFile(file, String(privateKey.export({ type: 'pkcs8', format: 'pem' })))) return new LocalLedgerSigner(privateKey);
     return new LocalLedgerSigner(await readPrivateKey(file));
   }
 
@@ -89,36 +88,11 @@ export class LocalSealVerifier implements SealVerifier {
 }
 
 async function readPrivateKey(file: string): Promise<KeyObject> {
-  const info = await stat(file);
-  if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
-    throw new ConfigurationError(
-      `Key file ${file} is accessible to group or others (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
-      { file },
-    );
-  }
+  const pem = await readSecretFile(file);
   try {
-    return createPrivateKey(await readFile(file, 'utf8'));
+    return createPrivateKey(pem);
   } catch (cause) {
     throw new ConfigurationError(`Key file ${file} does not hold a PEM private key.`, { file }, { cause });
   }
 }
 
-/** Creates the key file exclusively with mode 0600; returns the new key, or undefined when the file exists. */
-async function createKeyFile(file: string): Promise<KeyObject | undefined> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync('ed25519');
-  let handle;
-  try {
-    handle = await open(file, 'wx', 0o600);
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'EEXIST') return undefined;
-    throw new ConfigurationError(`Cannot create key file ${file}.`, { file }, { cause: error });
-  }
-  try {
-    await handle.writeFile(privateKey.export({ type: 'pkcs8', format: 'pem' }), 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return privateKey;
-}

@@ -1,6 +1,5 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { createSecretFile, readSecretFile } from './key-file.js';
 import { ConfigurationError, DecryptionError } from '../errors.js';
 import { checkSealed, ENVELOPE, openWithKey, sealWithKey } from './aes-gcm-envelope.js';
 import type { CipherContext, PayloadCipher, SealedBytes } from './payload-cipher-port.js';
@@ -39,16 +38,9 @@ export class LocalPayloadCipher implements PayloadCipher {
    * @example const cipher = await LocalPayloadCipher.fromKeyFile(path.join(home, '.artana', 'payload.key'));
    */
   static async fromKeyFile(file: string): Promise<LocalPayloadCipher> {
-    const created = await createKeyFile(file);
-    if (created) return new LocalPayloadCipher(created);
-    const info = await stat(file);
-    if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
-      throw new ConfigurationError(
-        `Key file ${file} is accessible to group or others (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
-        { file },
-      );
-    }
-    const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+    const fresh = randomBytes(ENVELOPE.keyBytes);
+    if (await createSecretFile(file, `${fresh.toString('base64')}\n`)) return new LocalPayloadCipher(fresh);
+    const key = Buffer.from((await readSecretFile(file)).trim(), 'base64');
     if (key.length !== ENVELOPE.keyBytes) throw new ConfigurationError(`Key file ${file} does not hold a base64 256-bit key.`, { file });
     return new LocalPayloadCipher(key);
   }
@@ -81,22 +73,3 @@ export class LocalPayloadCipher implements PayloadCipher {
   }
 }
 
-/** Creates the key file exclusively with mode 0600; returns the new key, or undefined when the file exists. */
-async function createKeyFile(file: string): Promise<Buffer | undefined> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = randomBytes(ENVELOPE.keyBytes);
-  let handle;
-  try {
-    handle = await open(file, 'wx', 0o600);
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'EEXIST') return undefined;
-    throw new ConfigurationError(`Cannot create key file ${file}.`, { file }, { cause: error });
-  }
-  try {
-    await handle.writeFile(`${key.toString('base64')}\n`, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return key;
-}

@@ -92,10 +92,12 @@ export const sqsRecord = (body: string, messageId: string, receiveCount = 1): SQ
  * Delivers messages like SQS: the given ones first, then whatever the worker enqueues; a record whose handling
  * throws is delivered again (same message id, receive count + 1), up to `maxDeliveries` in all.
  */
-export async function drive(w: MemoryWorker, initial: StepMessage[], maxDeliveries = 200): Promise<{ deliveries: number; failures: number }> {
-  const pending: Array<{ body: string; id: string; receives: number }> = initial.map((m, i) => ({ body: JSON.stringify(m), id: `m-initial-${i}`, receives: 0 }));
+export async function drive(
+  w: Pick<MemoryWorker, 'deps' | 'queue'>, initial: readonly StepMessage[], maxDeliveries = 200,
+): Promise<{ deliveries: number; failures: number; errors: unknown[] }> {
+  const pending = initial.map((m, i) => ({ body: JSON.stringify(m), id: `m-initial-${i}`, receives: 0 }));
   let deliveries = 0;
-  let failures = 0;
+  const errors: unknown[] = [];
   while (deliveries < maxDeliveries) {
     for (const q of w.queue.take()) pending.push({ body: JSON.stringify(q.message), id: `m-${q.sequenceNumber}`, receives: 0 });
     const item = pending.shift();
@@ -104,10 +106,10 @@ export async function drive(w: MemoryWorker, initial: StepMessage[], maxDeliveri
     deliveries += 1;
     try {
       await handleRecord(w.deps, sqsRecord(item.body, item.id, item.receives));
-    } catch {
-      failures += 1;
+    } catch (error) {
+      errors.push(error);
       pending.unshift(item);
     }
   }
-  return { deliveries, failures };
+  return { deliveries, failures: errors.length, errors };
 }

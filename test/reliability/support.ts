@@ -15,7 +15,7 @@ import { MemoryEventStore, MemoryTenantRegistry, type EventStore, type TenantBud
 import type { StepMessage } from '../../lib/queue/messages.js';
 import { handleRecord } from '../../lib/runtime/step-handler.js';
 import type { WorkerDeps } from '../../lib/runtime/worker-deps.js';
-import { sqsRecord, tenantRecord, testClock } from '../helpers/memory-worker.js';
+import { drive, sqsRecord, tenantRecord, testClock } from '../helpers/memory-worker.js';
 
 export interface Worker {
   readonly deps: WorkerDeps;
@@ -198,25 +198,7 @@ export async function expectValidLedger(store: EventStore, tenantId: string, run
  * Delivers like SQS (the memory-worker helper's `drive`, for any store): the given messages, then whatever the
  * worker enqueues; a record whose handling throws is delivered again with receive count + 1, up to `maxDeliveries`.
  */
-export async function deliverAll(w: Pick<Worker, 'deps' | 'queue'>, initial: readonly StepMessage[], maxDeliveries = 300): Promise<{ deliveries: number; failures: number; errors: unknown[] }> {
-  const pending = initial.map((m, i) => ({ body: JSON.stringify(m), id: `m-initial-${i}`, receives: 0 }));
-  let deliveries = 0;
-  const errors: unknown[] = [];
-  while (deliveries < maxDeliveries) {
-    for (const q of w.queue.take()) pending.push({ body: JSON.stringify(q.message), id: `m-${q.sequenceNumber}`, receives: 0 });
-    const item = pending.shift();
-    if (!item) break;
-    item.receives += 1;
-    deliveries += 1;
-    try {
-      await handleRecord(w.deps, sqsRecord(item.body, item.id, item.receives));
-    } catch (error) {
-      errors.push(error);
-      pending.unshift(item);
-    }
-  }
-  return { deliveries, failures: errors.length, errors };
-}
+export const deliverAll = (w: Pick<Worker, 'deps' | 'queue'>, initial: readonly StepMessage[], maxDeliveries = 300) => drive(w, initial, maxDeliveries);
 
 /**
  * Several pollers on one store, like concurrent Lambda invocations: each round, every pending message is delivered
