@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import * as z from 'zod/mini';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../lib/crypto/index.js';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/runtime/local/local-runtime.js';
@@ -60,6 +62,39 @@ describe('npm start', () => {
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/All 2 runs completed and all 2 ledgers verify and are sealed/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('local runtime under duplicate concurrent delivery', () => {
+  it('runs each step once when every start_run arrives three times in three FIFO groups, with 4 pollers', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'artana-dup-'));
+    const rt = await startLocalRuntime({ dataDir: dir, pollers: 4, visibilityTimeoutSec: 1 });
+    try {
+      await rt.deps.tenants.put(tenantRecord('acme'));
+      const runs = ['d1', 'd2', 'd3', 'd4'];
+      for (const runId of runs) {
+        for (let copy = 0; copy < 3; copy += 1) {
+          await rt.sqs.send(new SendMessageCommand({
+            QueueUrl: rt.queueUrl, MessageGroupId: `${runId}-copy-${copy}`, MessageDeduplicationId: `${runId}-${copy}`,
+            MessageBody: JSON.stringify({ type: 'start_run', tenantId: 'acme', runId, harness: 'report' }),
+          }));
+        }
+      }
+      await rt.drain({ idleMs: 1_500, timeoutMs: 90_000 });
+      for (const runId of runs) {
+        const head = await rt.deps.store.getHead('acme', runId);
+        const records = await rt.deps.store.loadEvents('acme', runId);
+        expect(head.status, runId).toBe('completed');
+        expect(verifyLedger(records, { head, tenantId: 'acme' }).valid, runId).toBe(true);
+        expect(records.filter((r) => r.eventType === 'harness_sleep'), runId).toHaveLength(3);
+        expect(records.filter((r) => r.eventType === 'ledger_sealed'), runId).toHaveLength(1);
+      }
+      expect(await rt.outbox.deliveries()).toBe(runs.length);
+      expect(z.object({ calls: z.number() }).parse(rt.modelPort).calls).toBe(3 * runs.length);
+    } finally {
+      await rt.close();
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
