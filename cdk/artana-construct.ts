@@ -34,7 +34,11 @@ export interface ArtanaProps {
   readonly reservedConcurrency?: number;
   /** Maximum concurrent invocations the SQS event source starts (≥ 2). Default: none. */
   readonly maxConcurrency?: number;
-  /** SQS batch size (FIFO: ≤ 10). Default 10. */
+  /**
+   * SQS batch size (FIFO: ≤ 10). Default 1: one harness session per invocation, so a slow model call never delays
+   * other runs (Lambda scales out with the number of active message groups, i.e. runs). Raise it only for short
+   * steps: records of a batch run one after another within the worker timeout.
+   */
   readonly batchSize?: number;
   /** `ARTANA_MODEL`. Default `mock`. A Bedrock setting also grants `bedrock:InvokeModel` on that model. */
   readonly model?: ModelSetting;
@@ -91,7 +95,7 @@ export class Artana extends Construct {
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const timeout = props.timeout ?? Duration.minutes(2);
-    const batchSize = props.batchSize ?? 10;
+    const batchSize = props.batchSize ?? 1;
     if (timeout.toSeconds() > MAX_LAMBDA_TIMEOUT_S) throw new Error('Artana: timeout must be at most 15 minutes');
     if (batchSize < 1 || batchSize > 10) throw new Error('Artana: FIFO event sources take a batchSize of 1..10');
     const projectRoot = props.projectRoot ?? REPO_ROOT;

@@ -1,11 +1,14 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { isKernelError, type Disposition } from '../errors.js';
+import { DependencyUnavailableError, isKernelError, type Disposition } from '../errors.js';
 import { parseStepMessage } from '../queue/parse-message.js';
 import type { StepMessage } from '../queue/messages.js';
 import { failRunAfterRetries } from './fail-run.js';
 import { processStepMessage, type DeliveryInfo, type StepReport } from './process-message.js';
 import type { WorkerDeps } from './worker-deps.js';
+
+/** A session does not start with less time than this left in the invocation (default; `WorkerDeps.minRemainingMs`). */
+export const DEFAULT_MIN_REMAINING_MS = 15_000;
 
 /** How the runtime treats an error: unknown errors are retried (and end in the DLQ if they persist). */
 export const dispositionOf = (error: unknown): Disposition => (isKernelError(error) ? error.disposition : 'retry');
@@ -48,6 +51,13 @@ export async function handleRecord(deps: WorkerDeps, record: SQSRecord, context?
     return undefined;
   }
   const where = { messageId: record.messageId, tenantId: message.tenantId, runId: message.runId, type: message.type };
+  if (delivery.remainingMs !== undefined && delivery.remainingMs < (deps.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS)) {
+    // Earlier records of the batch used the invocation's time: leave this one for a fresh invocation rather than
+    // start a session that would be cut off mid-way.
+    deps.metrics.count('StepsDeferred');
+    deps.logger.warn('step deferred: not enough time left in this invocation', { ...where, remainingMs: delivery.remainingMs });
+    throw new DependencyUnavailableError('not enough time left in this invocation', { remainingMs: delivery.remainingMs });
+  }
   try {
     const report = await processStepMessage(deps, message, delivery);
     deps.metrics.count('StepDurationMs', deps.clock.now().getTime() - started, 'Milliseconds');

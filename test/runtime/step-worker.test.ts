@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { createLambdaContext } from '../../lib/runtime/local/lambda-context.js';
 import { describe, expect, it } from 'vitest';
 import type { HarnessDefinition } from '../../lib/harness/index.js';
 import { RunNotPausedError, resumeRun } from '../../lib/runtime/resume-run.js';
@@ -199,5 +200,14 @@ describe('pause and resume', () => {
     const run = await w.deps.kernel.openRun(tenant, 'p1');
     expect(run.getRunStatus().status).toBe('completed');
     expect(run.getArtifact('harness_result')).toEqual({ approved: true });
+  });
+});
+
+describe('when the invocation is almost out of time', () => {
+  it('defers the record (retry) without starting a session', async () => {
+    const w = await memoryWorker();
+    const context = createLambdaContext({ functionName: 'worker', functionTimeoutMs: 5_000, region: 'us-east-1' });
+    await expect(handleRecord(w.deps, sqsRecord(JSON.stringify(start('acme', 'late')), 'm-late'), context)).rejects.toThrow(/not enough time/);
+    await expect(w.store.getHead('acme', 'late')).rejects.toMatchObject({ name: 'RunNotFoundError' });
   });
 });
