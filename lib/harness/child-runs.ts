@@ -1,4 +1,3 @@
-import { RunAlreadyExistsError } from '../errors.js';
 import type { ArtanaKernel, RunSession } from '../kernel/index.js';
 import type { ChildOutcome, HarnessDefinition } from './harness.js';
 import type { ChildRunner } from './harness-context.js';
@@ -8,12 +7,7 @@ import { HARNESS_RESULT_ARTIFACT, lastSessionOf, runHarnessSession } from './ses
 export const childRunId = (parentRunId: string, key: string): string => `${parentRunId}::child::${key}`;
 
 async function openChild(kernel: ArtanaKernel, parent: RunSession, runId: string, harness: HarnessDefinition, input: Readonly<Record<string, unknown>>): Promise<RunSession> {
-  try {
-    return await kernel.startRun(parent.tenant, { runId, harness: harness.name, input, parentRunId: parent.runId, budgetUsdLimit: parent.tenant.budgetUsdLimit });
-  } catch (error) {
-    if (!(error instanceof RunAlreadyExistsError)) throw error;
-    return kernel.openRun(parent.tenant, runId);
-  }
+  return kernel.startOrOpenRun(parent.tenant, { runId, harness: harness.name, input, parentRunId: parent.runId, budgetUsdLimit: parent.tenant.budgetUsdLimit });
 }
 
 /**

@@ -7,7 +7,7 @@ import { randomIds, systemClock, type Clock, type IdSource, type ModelPort } fro
 import { ToolRegistry } from './tool-registry.js';
 import { SessionCore, type KernelDeps } from './session-core.js';
 import { decodeRecord } from './record-codec.js';
-import { createRun, type StartRunOptions } from './run-lifecycle.js';
+import { createRun, openOrCreateRun, type StartRunOptions } from './run-lifecycle.js';
 import { RunSession } from './run-session.js';
 import type { StepModelRequest } from './model-prepare.js';
 import type { StepModelResult } from './model-step.js';
@@ -65,6 +65,14 @@ export class ArtanaKernel {
   /** Creates the run (`RunAlreadyExistsError` if it exists) and appends `run_started`; returns its open session. */
   async startRun(tenant: TenantContext, options: StartRunOptions = {}): Promise<RunSession> {
     return new RunSession(await createRun(this.#deps, tenant, options));
+  }
+
+  /**
+   * Creates the run, or opens it when it exists — completing a half-created one (head written, `run_started` not,
+   * after a crash or a throttled write) with these options. For redelivered `start_run` messages and child runs.
+   */
+  async startOrOpenRun(tenant: TenantContext, options: StartRunOptions & { runId: string }): Promise<RunSession> {
+    return new RunSession(await openOrCreateRun(this.#deps, tenant, options));
   }
 
   /** Opens a session: one head + tail read (`RunNotFoundError`, `TenantMismatchError`, `LedgerIntegrityError`). */

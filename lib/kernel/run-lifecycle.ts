@@ -22,13 +22,7 @@ export async function createRun(deps: KernelDeps, tenant: TenantContext, options
     ...(options.parentRunId !== undefined ? { parentRunId: options.parentRunId } : {}),
   });
   const core = await SessionCore.open(deps, tenant, runId);
-  const payload: PayloadOf<'run_started'> = {
-    ...(options.harness !== undefined ? { harness: options.harness } : {}),
-    ...(options.input !== undefined ? { input: options.input } : {}),
-    ...(options.forkedFromRunId !== undefined ? { forkedFromRunId: options.forkedFromRunId } : {}),
-    ...(options.parentRunId !== undefined ? { parentRunId: options.parentRunId } : {}),
-  };
-  await core.appendSettled({ eventType: 'run_started', payload });
+  await core.appendSettled({ eventType: 'run_started', payload: runStartedPayload(options) });
   return core;
 }
 
@@ -39,9 +33,24 @@ export async function openOrCreateRun(deps: KernelDeps, tenant: TenantContext, o
   } catch (error) {
     if (!(error instanceof RunAlreadyExistsError)) throw error;
   }
-  const core = await SessionCore.open(deps, tenant, options.runId);
-  const payload = options.forkedFromRunId !== undefined ? { forkedFromRunId: options.forkedFromRunId } : {};
-  // The creator may have crashed before run_started; re-decide after a lost race instead of writing it twice.
-  await core.retryOnConflict(async () => { if (core.state.lastSeq === 0) await core.append({ eventType: 'run_started', payload }); });
+  return completeRunStart(await SessionCore.open(deps, tenant, options.runId), options);
+}
+
+/**
+ * A run whose head exists but has no events: its creator died (or was throttled) between creating the head and
+ * appending `run_started`. Writes `run_started` with the given options (harness, input, lineage), once.
+ */
+export async function completeRunStart(core: SessionCore, options: StartRunOptions): Promise<SessionCore> {
+  // Re-decide after a lost race instead of writing it twice.
+  await core.retryOnConflict(async () => { if (core.state.lastSeq === 0) await core.append({ eventType: 'run_started', payload: runStartedPayload(options) }); });
   return core;
+}
+
+function runStartedPayload(options: StartRunOptions): PayloadOf<'run_started'> {
+  return {
+    ...(options.harness !== undefined ? { harness: options.harness } : {}),
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.forkedFromRunId !== undefined ? { forkedFromRunId: options.forkedFromRunId } : {}),
+    ...(options.parentRunId !== undefined ? { parentRunId: options.parentRunId } : {}),
+  };
 }

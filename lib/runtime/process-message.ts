@@ -122,16 +122,12 @@ async function loadTenant(deps: WorkerDeps, tenantId: string, budgetUsdLimit: nu
 /** Creates the run for a `start_run`; a redelivered `start_run` finds it (same tenant, same harness). */
 async function ensureRun(deps: WorkerDeps, tenant: TenantContext, runId: string, message: Extract<StepMessage, { type: 'start_run' }>): Promise<void> {
   deps.harnesses.get(message.harness); // unknown harness: poison, before anything is written
-  try {
-    await deps.kernel.startRun(tenant, {
-      runId, harness: message.harness, input: message.input ?? {}, budgetUsdLimit: tenant.budgetUsdLimit,
-    });
-  } catch (error) {
-    if (!(error instanceof RunAlreadyExistsError)) throw error;
-    const head = await deps.store.getHead(tenant.tenantId, runId);
-    if (head.harness !== message.harness) {
-      throw new RunAlreadyExistsError(`run ${runId} already exists with another harness`, { runId });
-    }
+  // A redelivered start_run finds the run; one whose creator died before `run_started` is completed here.
+  const run = await deps.kernel.startOrOpenRun(tenant, {
+    runId, harness: message.harness, input: message.input ?? {}, budgetUsdLimit: tenant.budgetUsdLimit,
+  });
+  if (run.state.harness !== message.harness) {
+    throw new RunAlreadyExistsError(`run ${runId} already exists with another harness`, { runId });
   }
 }
 

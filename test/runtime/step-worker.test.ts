@@ -211,3 +211,30 @@ describe('when the invocation is almost out of time', () => {
     await expect(w.store.getHead('acme', 'late')).rejects.toMatchObject({ name: 'RunNotFoundError' });
   });
 });
+
+describe('when the run_started append fails after the head was created', () => {
+  it('completes the half-created run with the message input on redelivery', async () => {
+    let failed = false;
+    const w = await memoryWorker({
+      wrapStore: (store) => new Proxy(store, {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property, target);
+          if (property !== 'append' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+          return async (...args: Parameters<EventStore['append']>) => {
+            if (!failed && args[2].some((r) => r.eventType === 'run_started')) {
+              failed = true;
+              throw new SimulatedCrash('throttled after createRun');
+            }
+            return target.append(...args);
+          };
+        },
+      }),
+    });
+    const { failures } = await drive(w, [start('acme', 'half')]);
+    expect(failures).toBe(1);
+    const records = await expectCompletedAndValid(w, 'acme', 'half');
+    expect(records[0]?.eventType).toBe('run_started');
+    const run = await w.deps.kernel.openRun({ tenantId: 'acme', capabilities: [], budgetUsdLimit: 1 }, 'half');
+    expect(run.state.input).toEqual({ topic: 'ledgers' });
+  });
+});
