@@ -113,7 +113,22 @@ export class QuotaMiddleware implements KernelMiddleware {
     const reservedUsd = list?.shift();
     if (list && list.length === 0) this.#open.delete(key);
     if (reservedUsd === undefined) return;
-    await this.#tenantBudget.settle(run.tenant.tenantId, reservedUsd, actualUsd);
+    try {
+      await this.#tenantBudget.settle(run.tenant.tenantId, reservedUsd, actualUsd);
+    } catch (error) {
+      // The provider was already called (and paid): failing now would record a paid answer as a failure and pay for
+      // it again on the retry. Keep the call's answer; the tenant counter keeps at least the reservation and, as a
+      // second attempt, the difference when the call cost more than reserved.
+      this.#settlementFailures.push({ tenantId: run.tenant.tenantId, reservedUsd, actualUsd, error });
+      if (actualUsd > reservedUsd) await this.#tenantBudget.settle(run.tenant.tenantId, 0, actualUsd - reservedUsd).catch(() => undefined);
+    }
+  }
+
+  readonly #settlementFailures: Array<{ tenantId: string; reservedUsd: number; actualUsd: number; error: unknown }> = [];
+
+  /** Settlements that failed (the reservation stayed counted): for diagnostics and tests. */
+  settlementFailures(): ReadonlyArray<{ tenantId: string; reservedUsd: number; actualUsd: number }> {
+    return this.#settlementFailures.map(({ tenantId, reservedUsd, actualUsd }) => ({ tenantId, reservedUsd, actualUsd }));
   }
 }
 

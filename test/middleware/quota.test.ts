@@ -107,6 +107,33 @@ describe('QuotaMiddleware (tenant budget)', () => {
     });
   });
 
+  describe('when settling the reservation fails after the provider was paid', () => {
+    it('does not fail the call, keeps the reservation counted and adds what the call cost beyond it', async () => {
+      // Prepare
+      const registry = new MemoryTenantRegistry();
+      let fail = true;
+      const flaky = {
+        reserve: registry.reserve.bind(registry),
+        committed: registry.committed.bind(registry),
+        settle: async (tenantId: string, reservedUsd: number, actualUsd: number) => {
+          if (fail) {
+            fail = false;
+            throw new Error('throttled');
+          }
+          return registry.settle(tenantId, reservedUsd, actualUsd);
+        },
+      };
+      const quota = new QuotaMiddleware({ tenantBudget: flaky, reservationUsd: 0.05 });
+      const run = runFacts({ tenant: budgetTenant(1) });
+      // Act
+      await quota.beforeModel(run);
+      await expect(quota.afterModel(run, usage(0.08))).resolves.toBeUndefined();
+      // Assess: never less than the real cost
+      expect(await registry.committed('tenant_a')).toBeCloseTo(0.08, 10);
+      expect(quota.settlementFailures()).toEqual([{ tenantId: 'tenant_a', reservedUsd: 0.05, actualUsd: 0.08 }]);
+    });
+  });
+
   describe('when the tenant has no tenant-wide limit', () => {
     it('reserves nothing', async () => {
       // Prepare
