@@ -14,7 +14,7 @@ async function openChild(kernel: ArtanaKernel, parent: RunSession, runId: string
  * Child runs for supervisors: each call advances the child by one harness session (inside the parent's session,
  * so one SQS message still does one bounded piece of work), committing the child's head like the worker does.
  */
-export function createChildRunner(kernel: ArtanaKernel, options: { modelTimeoutMs?: number } = {}): ChildRunner {
+export function createChildRunner(kernel: ArtanaKernel, options: { modelTimeoutMs?: () => number } = {}): ChildRunner {
   const runner: ChildRunner = async (parent, key, harness, input) => {
     const child = await openChild(kernel, parent, childRunId(parent.runId, key), harness, input);
     const last = lastSessionOf(child);

@@ -12,8 +12,8 @@ export interface ContextOptions {
   readonly session: number;
   readonly input: Readonly<Record<string, unknown>>;
   readonly reorientation: Reorientation;
-  /** Deadline for each provider call (from the Lambda's remaining time). */
-  readonly modelTimeoutMs?: number;
+  /** Timeout for the next provider call, asked per call (a session's later calls get what is left, not a fresh budget). */
+  readonly modelTimeoutMs?: () => number;
   /** Opens or creates child runs (supervisors); absent where child runs are not supported. */
   readonly children?: ChildRunner;
 }
@@ -42,7 +42,7 @@ export function createHarnessContext(run: RunSession, o: ContextOptions): Harnes
       replayPolicy: request.replayPolicy ?? o.harness.replayPolicy ?? 'strict',
       ...(request.visibleToolNames ? { visibleToolNames: request.visibleToolNames } : {}),
       ...(request.options ? { options: request.options } : {}),
-      ...(o.modelTimeoutMs !== undefined ? { timeoutMs: o.modelTimeoutMs } : {}),
+      ...(o.modelTimeoutMs !== undefined ? { timeoutMs: o.modelTimeoutMs() } : {}),
     });
     return { output: result.output, usage: result.usage, toolCalls: result.toolCalls, replayed: result.replayed, stepKey };
   }

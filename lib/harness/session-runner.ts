@@ -46,7 +46,8 @@ export interface SessionRunOptions {
   /** The delivered message's `afterSeq` (recorded so a redelivery after the step can be recognised). */
   readonly startedAfterSeq: number;
   readonly input: Readonly<Record<string, unknown>>;
-  readonly modelTimeoutMs?: number;
+  /** Timeout for the next provider call (what is left of the invocation, less a margin), asked per call. */
+  readonly modelTimeoutMs?: () => number;
   readonly children?: ChildRunner;
 }
 

@@ -75,8 +75,11 @@ async function act(
   const harness = deps.harnesses.get(o.harnessName);
   const startSeq = run.state.lastSeq;
   const input = inputOf(run);
-  const modelTimeoutMs = o.delivery.remainingMs !== undefined ? Math.max(1_000, o.delivery.remainingMs - 10_000) : undefined;
-  const timeout = modelTimeoutMs !== undefined ? { modelTimeoutMs } : {};
+  // Every provider call gets what is left of the invocation less a margin, so the last call of a session cannot run
+  // past the Lambda timeout (a killed call leaves a request without terminal and an unsettled reservation).
+  const remaining = o.delivery.remainingMs;
+  const deadline = remaining !== undefined ? deps.clock.now().getTime() + remaining : undefined;
+  const timeout = deadline !== undefined ? { modelTimeoutMs: () => Math.max(1_000, deadline - deps.clock.now().getTime() - 10_000) } : {};
   const session = await runHarnessSession(run, harness, {
     session: decision.session, startedAfterSeq: o.afterSeq, input, children: createChildRunner(deps.kernel, timeout), ...timeout,
   });
