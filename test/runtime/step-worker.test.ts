@@ -238,3 +238,43 @@ describe('when the run_started append fails after the head was created', () => {
     expect(run.state.input).toEqual({ topic: 'ledgers' });
   });
 });
+
+describe('when retries run out', () => {
+  it('leaves a run that finished as it is when only its last commit kept failing', async () => {
+    let failCommit = true;
+    const w = await memoryWorker({
+      maxReceiveCount: 3,
+      wrapStore: (store) => new Proxy(store, {
+        get(target, property) {
+          const value: unknown = Reflect.get(target, property, target);
+          if (property !== 'commitHead' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+          return async (...args: Parameters<EventStore['commitHead']>) => {
+            if (failCommit && args[2].status === 'completed') {
+              failCommit = false;
+              throw new SimulatedCrash('throttled commit');
+            }
+            return target.commitHead(...args);
+          };
+        },
+      }),
+    });
+    // The message that completes the run arrives for the last time (receive count 3 of 3).
+    await drive(w, [start('acme', 'done')], 2);
+    const last = w.queue.take()[0];
+    expect(last?.message.type).toBe('continue_run');
+    await expect(handleRecord(w.deps, sqsRecord(JSON.stringify(last?.message), 'last', 3))).resolves.toBeUndefined();
+    const records = await w.store.loadEvents('acme', 'done');
+    expect(records.some((r) => r.eventType === 'harness_failed')).toBe(false);
+    expect((await w.store.getHead('acme', 'done')).status).toBe('completed');
+  });
+
+  it('fails a run that still had work when its provider keeps failing', async () => {
+    const broken = await memoryWorker({
+      maxReceiveCount: 2,
+      wrapModel: () => ({ complete: async () => { throw new SimulatedCrash('provider unreachable'); } }),
+    });
+    await expect(handleRecord(broken.deps, sqsRecord(JSON.stringify(start('acme', 'stuck')), 'm1', 1))).rejects.toThrow();
+    await expect(handleRecord(broken.deps, sqsRecord(JSON.stringify(start('acme', 'stuck')), 'm1', 2))).resolves.toBeUndefined();
+    expect((await broken.store.getHead('acme', 'stuck')).status).toBe('failed');
+  });
+});
