@@ -25,7 +25,13 @@ export const OpenPause = z.object({
 });
 export type OpenPause = z.infer<typeof OpenPause>;
 
-export const SummaryRef = z.object({ seq: seq(), stepKey: z.optional(z.string()), summaryJson: z.string() });
+export const SummaryRef = z.object({
+  seq: seq(),
+  stepKey: z.optional(z.string()),
+  summaryJson: z.string(),
+  /** Set in a stored snapshot when the summary was too large to keep inline: `summaryJson` is read from its event. */
+  elided: z.optional(z.boolean()),
+});
 export type SummaryRef = z.infer<typeof SummaryRef>;
 
 export const FailureInfo = z.object({

@@ -10,7 +10,7 @@ import { decodeRecord, encodeRecord, type EventDraft } from './record-codec.js';
 import { evolveInPlace, initialRunState, type RunState, type StepIndexEntry } from './run-state.js';
 import { bloomHas } from './step-bloom.js';
 import { STEP_EVENT_TYPES, rebuildStepEntry } from './evicted-steps.js';
-import { openSnapshot } from './snapshot-codec.js';
+import { hydrateSummaries, openSnapshot } from './snapshot-codec.js';
 
 /** Everything a session needs; built once by the kernel. */
 export interface KernelDeps {
@@ -55,7 +55,17 @@ export class SessionCore {
       const all = await deps.store.loadEvents(tenant.tenantId, runId);
       return SessionCore.#fromRecords(deps, tenant, runId, initialRunState(tenant.tenantId, runId), all, head.lastSeq);
     }
+    if (snapshot) await hydrateSummaries(snapshot, (seqs) => SessionCore.#decodeAt(deps, tenant, runId, seqs));
     return SessionCore.#fromRecords(deps, tenant, runId, snapshot ?? initialRunState(tenant.tenantId, runId), tail, head.lastSeq);
+  }
+
+  /** Point reads of events before the snapshot, each checked against its hash, decoded. */
+  static async #decodeAt(deps: KernelDeps, tenant: TenantContext, runId: string, seqs: readonly number[]): Promise<KernelEvent[]> {
+    const records = await deps.store.getEvents(tenant.tenantId, runId, seqs);
+    for (const r of records) {
+      if (hashRecord(r) !== r.hash || r.runId !== runId) throw new LedgerIntegrityError(`Event ${r.seq} of run ${runId} does not match its hash.`, { runId, seq: r.seq });
+    }
+    return Promise.all(records.map((r) => decodeRecord(deps.cipher, r, deps.blobs)));
   }
 
   static async #fromRecords(

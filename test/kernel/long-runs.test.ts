@@ -66,3 +66,21 @@ describe('step bloom filter', () => {
     expect(bloom.filters.length).toBeGreaterThan(1);
   });
 });
+
+describe('large summaries', () => {
+  describe('when a run stores an artifact far larger than a head item should hold', () => {
+    it('keeps it out of the snapshot and reads it back from its event when a session opens', async () => {
+      const env = setup();
+      const run = await env.kernel.startRun(tenant(), { runId: 'big' });
+      const big = 'x'.repeat(350_000);
+      await run.setArtifact('report', big);
+      await run.setArtifact('note', 'small');
+      await run.commit();
+      const head = await env.store.getHead('tenant_a', 'big');
+      expect(JSON.stringify(head.snapshot).length).toBeLessThan(20_000);
+      const reopened = await env.newKernel().openRun(tenant(), 'big');
+      expect(reopened.getArtifact('report')).toBe(big);
+      expect(reopened.getArtifact('note')).toBe('small');
+    });
+  });
+});
