@@ -1,3 +1,7 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { BlobStore } from '../crypto/payload-cipher-port.js';
+import { FileBlobStore } from '../store/file-blob-store.js';
+import { S3BlobStore } from '../store/s3-blob-store.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import * as z from 'zod/mini';
@@ -49,6 +53,8 @@ export interface CliTarget {
   readonly options: GlobalOptions;
   /** The payload cipher, built only for commands that decrypt (local key file, or KMS with `--kms-key-id`). */
   cipher(): Promise<PayloadCipher>;
+  /** Where payloads too large for an item live (local: the data dir; AWS: `ARTANA_PAYLOAD_BUCKET`), for decrypting them. */
+  readonly blobs?: BlobStore;
   close(): Promise<void>;
 }
 
@@ -65,6 +71,7 @@ export async function openTarget(options: GlobalOptions): Promise<CliTarget> {
 function awsTarget(options: GlobalOptions, tableName: string, region: string, dynamo: DynamoDBClient, close: () => Promise<void>): CliTarget {
   return {
     mode: options.table ? 'aws' : 'local', dynamo, tableName, region, options, close,
+    ...blobsFor(options, region),
     store: new DynamoDbEventStore({ client: dynamo, tableName }),
     tenants: new DynamoDbTenantRegistry({ client: dynamo, tableName }),
     cipher: async () => {
@@ -76,6 +83,12 @@ function awsTarget(options: GlobalOptions, tableName: string, region: string, dy
       });
     },
   };
+}
+
+function blobsFor(options: GlobalOptions, region: string): { blobs?: BlobStore } {
+  if (!options.table) return { blobs: new FileBlobStore(localPaths(options.dataDir).blobs) };
+  const bucket = process.env['ARTANA_PAYLOAD_BUCKET'];
+  return bucket ? { blobs: new S3BlobStore({ client: new S3Client({ region }), bucket }) } : {};
 }
 
 async function openAwsTarget(options: GlobalOptions, tableName: string): Promise<CliTarget> {

@@ -21,7 +21,7 @@ export async function inspectionTenant(target: CliTarget, tenantId: string): Pro
 
 /** A kernel that reads and decrypts (never steps) runs of the target. */
 export async function inspectionKernel(target: CliTarget): Promise<ArtanaKernel> {
-  return new ArtanaKernel({ store: target.store, cipher: await target.cipher(), modelPort: noModel });
+  return new ArtanaKernel({ store: target.store, cipher: await target.cipher(), modelPort: noModel, ...(target.blobs ? { blobs: target.blobs } : {}) });
 }
 
 /** The envelope of a stored event with payload metadata only (no bytes, nothing decrypted). */

@@ -9,3 +9,4 @@ export * from './create-table.js';
 export { translateAwsError } from './aws-errors.js';
 export * from './dynamodb-tenant-registry.js';
 export * from './s3-blob-store.js';
+export * from './file-blob-store.js';

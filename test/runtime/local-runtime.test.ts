@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../lib/crypto/index.js';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/runtime/local/local-runtime.js';
+import type { HarnessDefinition } from '../../lib/harness/index.js';
 import { tenantRecord } from '../helpers/memory-worker.js';
 
 describe('local runtime (dynalite + fauxqs + the Lambda handler)', () => {
@@ -98,4 +99,37 @@ describe('local runtime under duplicate concurrent delivery', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('local runtime with a payload larger than a DynamoDB item', () => {
+  it('offloads it to the blob directory, keeps the head small and completes the run', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'artana-big-'));
+    const big = 'x'.repeat(350_000);
+    const harness: HarnessDefinition = {
+      name: 'big', models: { default: 'demo-small' }, replayPolicy: 'strict',
+      async step(ctx) {
+        if (ctx.session === 1) {
+          await ctx.setArtifact('report', big);
+          return { workRemaining: true };
+        }
+        return { workRemaining: false, result: { length: z.string().parse(await ctx.getArtifact('report')).length } };
+      },
+    };
+    const rt = await startLocalRuntime({ dataDir: dir, pollers: 1, harnesses: [harness] });
+    try {
+      await rt.deps.tenants.put(tenantRecord('acme'));
+      await rt.send({ type: 'start_run', tenantId: 'acme', runId: 'big-1', harness: 'big' });
+      await rt.drain({ idleMs: 500, timeoutMs: 60_000 });
+      const head = await rt.deps.store.getHead('acme', 'big-1');
+      expect(head.status).toBe('completed');
+      expect(JSON.stringify(head.snapshot ?? {}).length).toBeLessThan(50_000);
+      const records = await rt.deps.store.loadEvents('acme', 'big-1');
+      expect(records.some((r) => r.payload.ref !== undefined && r.payload.data === undefined)).toBe(true);
+      const run = await rt.deps.kernel.openRun({ tenantId: 'acme', capabilities: [], budgetUsdLimit: 1 }, 'big-1');
+      expect(run.getArtifact('harness_result')).toEqual({ length: 350_000 });
+    } finally {
+      await rt.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -16,6 +16,8 @@ export const localPaths = (dataDir: string = LOCAL.dataDir) => ({
   keyFile: path.join(dataDir, 'local.key'),
   /** The Ed25519 key that seals completed runs (PKCS#8 PEM, mode 0600). */
   sealKeyFile: path.join(dataDir, 'ledger-signing.pem'),
+  /** Payloads too large for an item (the local stand-in for the payload bucket). */
+  blobs: path.join(dataDir, 'blobs'),
   /** Deliveries of the sample's side-effect tool. */
   outbox: path.join(dataDir, 'outbox'),
 });

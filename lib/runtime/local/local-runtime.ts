@@ -13,6 +13,7 @@ import { createModelPort } from '../../models-providers/select.js';
 import type { StepMessage } from '../../queue/messages.js';
 import { SqsStepQueue } from '../../queue/sqs-step-queue.js';
 import { createLedgerTable } from '../../store/create-table.js';
+import { FileBlobStore } from '../../store/file-blob-store.js';
 import { buildWorkerDeps } from '../build-worker-deps.js';
 import { createStepHandler } from '../step-handler.js';
 import { noMetrics, silentLogger, type WorkerDeps, type WorkerLogger, type WorkerMetrics } from '../worker-deps.js';
@@ -98,7 +99,7 @@ export async function startLocalRuntime(o: LocalRuntimeOptions = {}): Promise<Lo
   const signer = await LocalLedgerSigner.fromKeyFile(paths.sealKeyFile);
   const deps = buildWorkerDeps({
     dynamo, tableName: LOCAL.tableName, sqs, queueUrl: queues.queueUrl,
-    cipher: await LocalPayloadCipher.fromKeyFile(paths.keyFile), modelPort,
+    cipher: await LocalPayloadCipher.fromKeyFile(paths.keyFile), modelPort, blobs: new FileBlobStore(paths.blobs),
     harnesses: o.harnesses ?? [reportHarness({ outbox })],
     workerId: 'local', logger: o.logger ?? silentLogger, metrics: o.metrics ?? noMetrics, maxReceiveCount, signer,
     ...(crashBefore ? { wrapStore: (store) => crashOnceBeforeAppend(store, crashBefore, o.onCrash) } : {}),
