@@ -37,7 +37,11 @@ export const runIdFor = (message: StepMessage, delivery: DeliveryInfo): string =
  * Throws for the runtime to classify (see `dispositionOf`); returns a report when the message is done.
  */
 export async function processStepMessage(deps: WorkerDeps, message: StepMessage, delivery: DeliveryInfo): Promise<StepReport> {
-  const tenant = await loadTenant(deps, message.tenantId, message.type === 'start_run' ? message.budgetUsdLimit : undefined);
+  const record = await deps.tenants.get(message.tenantId);
+  if (!record) throw new UnknownTenantError(`tenant '${message.tenantId}' is not registered`, { tenantId: message.tenantId });
+  if (!record.enabled && message.type === 'continue_run') return blockDisabledTenantRun(deps, toTenantContext(record), message, delivery);
+  if (!record.enabled) throw new TenantDisabledError(`tenant '${message.tenantId}' is disabled`, { tenantId: message.tenantId });
+  const tenant = toTenantContext(record, message.type === 'start_run' ? message.budgetUsdLimit : undefined);
   const runId = runIdFor(message, delivery);
   if (message.type === 'start_run') await ensureRun(deps, tenant, runId, message);
   const ttl = Math.min(deps.leaseTtlMs ?? 300_000, delivery.remainingMs ?? Number.POSITIVE_INFINITY);
@@ -115,11 +119,27 @@ async function enqueueNext(deps: WorkerDeps, run: RunSession, afterSeq: number):
   );
 }
 
-async function loadTenant(deps: WorkerDeps, tenantId: string, budgetUsdLimit: number | undefined): Promise<TenantContext> {
-  const record = await deps.tenants.get(tenantId);
-  if (!record) throw new UnknownTenantError(`tenant '${tenantId}' is not registered`, { tenantId });
-  if (!record.enabled) throw new TenantDisabledError(`tenant '${tenantId}' is disabled`, { tenantId });
-  return toTenantContext(record, budgetUsdLimit);
+/** Unblock key of runs blocked because their tenant was disabled (resume with `artana run resume` once re-enabled). */
+export const TENANT_DISABLED_UNBLOCK_KEY = 'tenant_disabled';
+
+/**
+ * A disabled tenant's running work stops, visibly: the run is blocked (status `paused`, blocked on
+ * `unblock:tenant_disabled`) instead of silently dropping its next message, so re-enabling the tenant and
+ * `artana run resume` continue it where it stopped.
+ */
+async function blockDisabledTenantRun(deps: WorkerDeps, tenant: TenantContext, message: Extract<StepMessage, { type: 'continue_run' }>, delivery: DeliveryInfo): Promise<StepReport> {
+  const ttl = Math.min(deps.leaseTtlMs ?? 300_000, delivery.remainingMs ?? Number.POSITIVE_INFINITY);
+  const head = await deps.store.acquireLease(tenant.tenantId, message.runId, deps.workerId, ttl, deps.clock.now().getTime());
+  try {
+    const run = await deps.kernel.openRun(tenant, message.runId, { head });
+    if (run.state.openPauses.length === 0) await run.block('tenant disabled', { unblockKey: TENANT_DISABLED_UNBLOCK_KEY });
+    await run.commit({ releaseLeaseOwner: deps.workerId });
+    deps.metrics.count('RunsBlockedTenantDisabled');
+    return { runId: run.runId, tenantId: tenant.tenantId, decision: 'drop', reason: 'tenant_disabled' };
+  } catch (error) {
+    await deps.store.releaseLease(tenant.tenantId, message.runId, deps.workerId).catch(() => false);
+    throw error;
+  }
 }
 
 /** Creates the run for a `start_run`; a redelivered `start_run` finds it (same tenant, same harness). */

@@ -7,7 +7,7 @@ import { verifyLedger } from '../../lib/crypto/index.js';
 import { SimulatedCrash } from '../../lib/runtime/local/crash-injection.js';
 import type { LedgerRecord } from '../../lib/models/index.js';
 import type { EventStore } from '../../lib/store/index.js';
-import { drive, memoryWorker, sqsRecord, type MemoryWorker } from '../helpers/memory-worker.js';
+import { drive, memoryWorker, sqsRecord, tenantRecord, type MemoryWorker } from '../helpers/memory-worker.js';
 import { createStepHandler, handleRecord } from '../../lib/runtime/step-handler.js';
 
 const start = (tenantId: string, runId: string) => ({ type: 'start_run' as const, tenantId, runId, harness: 'report', input: { topic: 'ledgers' } });
@@ -276,5 +276,23 @@ describe('when retries run out', () => {
     await expect(handleRecord(broken.deps, sqsRecord(JSON.stringify(start('acme', 'stuck')), 'm1', 1))).rejects.toThrow();
     await expect(handleRecord(broken.deps, sqsRecord(JSON.stringify(start('acme', 'stuck')), 'm1', 2))).resolves.toBeUndefined();
     expect((await broken.store.getHead('acme', 'stuck')).status).toBe('failed');
+  });
+});
+
+describe('when a tenant is disabled while its run is in progress', () => {
+  it('blocks the run visibly, and re-enabling plus resume completes it', async () => {
+    const w = await memoryWorker();
+    await drive(w, [start('acme', 'paused-by-admin')], 1);
+    const pending = w.queue.take();
+    expect(pending).toHaveLength(1);
+    const record = tenantRecord('acme');
+    await w.tenants.put({ ...record, enabled: false });
+    await drive(w, pending.map((q) => q.message));
+    const tenant = { tenantId: 'acme', capabilities: ['reports:publish'], budgetUsdLimit: 1 };
+    const blocked = await w.deps.kernel.openRun(tenant, 'paused-by-admin');
+    expect(blocked.getRunStatus()).toMatchObject({ status: 'paused', blockedOn: 'unblock:tenant_disabled' });
+    await w.tenants.put(record);
+    await drive(w, [await resumeRun(w.deps.kernel, tenant, 'paused-by-admin', undefined)]);
+    await expectCompletedAndValid(w, 'acme', 'paused-by-admin');
   });
 });
