@@ -108,7 +108,7 @@ function safeJson(text: string): unknown {
  * Entries kept in the snapshot's step index. Older completed steps move to the `evicted` Bloom filter, so the head
  * stays small and its write cost flat however long the run is.
  */
-export const MAX_STEP_INDEX = 128;
+export const MAX_STEP_INDEX = 32;
 
 /** Records a request under its index key, replacing the key's previous request, and bounds the index. */
 function indexRequest(s: RunState, key: string, entry: StepIndexEntry): void {

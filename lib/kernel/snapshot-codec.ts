@@ -14,9 +14,9 @@ export const SealedSnapshot = z.object({ sealed: StoredPayload });
 const snapshotContext = (tenantId: string, runId: string, seq: number) => ({ tenantId, runId, seq: -(seq + 1) });
 
 /** Summaries larger than this are not copied into the snapshot (the head item must stay far below 400 KB). */
-export const INLINE_SUMMARY_MAX_CHARS = 8 * 1024;
+export const INLINE_SUMMARY_MAX_CHARS = 4 * 1024;
 /** Budget for all inline summaries together; the largest are elided first. */
-export const INLINE_SUMMARIES_BUDGET_CHARS = 64 * 1024;
+export const INLINE_SUMMARIES_BUDGET_CHARS = 16 * 1024;
 
 /**
  * The state as stored: large summaries (artifacts, results) are elided — kept as a reference to their event, whose

@@ -22,13 +22,15 @@ const snapshotBytes = async (env: ReturnType<typeof setup>) => JSON.stringify((a
 
 describe('long runs', () => {
   describe('when a run records many more steps than the snapshot index holds', () => {
-    it('keeps the snapshot bounded: its size barely grows from 300 to 600 steps', async () => {
+    it('keeps the snapshot small: from 300 to 600 steps it grows only by the evicted-keys filter (a few bytes per step)', async () => {
       const short = await longRun(300);
       const long = await longRun(600);
       const [a, b] = [await snapshotBytes(short.env), await snapshotBytes(long.env)];
       expect(Object.keys((await short.env.kernel.openRun(tenant(), 'long')).state.steps).length).toBeLessThanOrEqual(MAX_STEP_INDEX);
-      expect(b / a).toBeLessThan(1.25);
-      expect(b).toBeLessThan(80_000);
+      // ~330 more steps (model + tool) between the two runs. The filter's bits (~2 bytes per key, allocated by doubling,
+      // base64 inside the sealed base64 snapshot) are the only growth: far below the ~200 bytes of an index entry.
+      expect((b - a) / 330).toBeLessThan(20);
+      expect(b).toBeLessThan(30_000);
     });
 
     it('replays an evicted model step and an evicted tool step from the ledger, without calling anything again', async () => {
