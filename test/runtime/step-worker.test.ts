@@ -7,6 +7,7 @@ import { verifyLedger } from '../../lib/crypto/index.js';
 import { SimulatedCrash } from '../../lib/runtime/local/crash-injection.js';
 import type { LedgerRecord } from '../../lib/models/index.js';
 import type { EventStore } from '../../lib/store/index.js';
+import { hookedStore } from '../helpers/hooked-store.js';
 import { drive, memoryWorker, sqsRecord, tenantRecord, type MemoryWorker } from '../helpers/memory-worker.js';
 import { createStepHandler, handleRecord } from '../../lib/runtime/step-handler.js';
 
@@ -96,14 +97,9 @@ describe('step worker', () => {
 /** A store whose n-th append (0-based, over all runs) throws before writing: the process "dies" there. */
 function crashOnAppend(n: number): (store: EventStore) => EventStore {
   let calls = 0;
-  return (store) => new Proxy(store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (property !== 'append' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-      return async (...args: Parameters<EventStore['append']>) => {
-        if (calls++ === n) throw new SimulatedCrash(`crash before append #${n}`);
-        return target.append(...args);
-      };
+  return (store) => hookedStore(store, {
+    append: () => {
+      if (calls++ === n) throw new SimulatedCrash(`crash before append #${n}`);
     },
   });
 }
@@ -157,14 +153,9 @@ describe('createStepHandler', () => {
     it('reports only that record (and later records of its group) as batch item failures', async () => {
       const crashRun = 'r-bad';
       const w = await memoryWorker({
-        wrapStore: (store) => new Proxy(store, {
-          get(target, property) {
-            const value: unknown = Reflect.get(target, property, target);
-            if (property !== 'acquireLease' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-            return async (...args: Parameters<EventStore['acquireLease']>) => {
-              if (args[1] === crashRun) throw new SimulatedCrash('store unreachable');
-              return target.acquireLease(...args);
-            };
+        wrapStore: (store) => hookedStore(store, {
+          acquireLease: (_tenantId, runId) => {
+            if (runId === crashRun) throw new SimulatedCrash('store unreachable');
           },
         }),
       });
@@ -216,17 +207,12 @@ describe('when the run_started append fails after the head was created', () => {
   it('completes the half-created run with the message input on redelivery', async () => {
     let failed = false;
     const w = await memoryWorker({
-      wrapStore: (store) => new Proxy(store, {
-        get(target, property) {
-          const value: unknown = Reflect.get(target, property, target);
-          if (property !== 'append' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-          return async (...args: Parameters<EventStore['append']>) => {
-            if (!failed && args[2].some((r) => r.eventType === 'run_started')) {
-              failed = true;
-              throw new SimulatedCrash('throttled after createRun');
-            }
-            return target.append(...args);
-          };
+      wrapStore: (store) => hookedStore(store, {
+        append: (_tenantId, _runId, records) => {
+          if (!failed && records.some((r) => r.eventType === 'run_started')) {
+            failed = true;
+            throw new SimulatedCrash('throttled after createRun');
+          }
         },
       }),
     });
@@ -244,17 +230,12 @@ describe('when retries run out', () => {
     let failCommit = true;
     const w = await memoryWorker({
       maxReceiveCount: 3,
-      wrapStore: (store) => new Proxy(store, {
-        get(target, property) {
-          const value: unknown = Reflect.get(target, property, target);
-          if (property !== 'commitHead' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-          return async (...args: Parameters<EventStore['commitHead']>) => {
-            if (failCommit && args[2].status === 'completed') {
-              failCommit = false;
-              throw new SimulatedCrash('throttled commit');
-            }
-            return target.commitHead(...args);
-          };
+      wrapStore: (store) => hookedStore(store, {
+        commitHead: (_tenantId, _runId, commit) => {
+          if (failCommit && commit.status === 'completed') {
+            failCommit = false;
+            throw new SimulatedCrash('throttled commit');
+          }
         },
       }),
     });
