@@ -69,7 +69,10 @@ function rawAesGcm(key: Buffer, plaintext: Uint8Array): Uint8Array {
   return Buffer.concat([decipher.update(ct), decipher.final()]);
 }
 
-/** Median over interleaved batches of (cipher seal+open time) / (raw AES-256-GCM encrypt+decrypt time). */
+/**
+ * Median over interleaved batches of (cipher seal+open time) / (raw AES-256-GCM encrypt+decrypt time); the order
+ * alternates per batch (an earlier version always ran raw first and reported 0.8–1.3, an ordering artifact).
+ */
 async function cipherRatio(): Promise<{ ratio: number; rawMicros: number; cipherMicros: number }> {
   const kms = fakeKms();
   const cipher = new KmsPayloadCipher({ client: kms.client, keyId: KMS_KEY_ARN, keyStore: new MemoryWrappedKeyStore() });
@@ -81,16 +84,31 @@ async function cipherRatio(): Promise<{ ratio: number; rawMicros: number; cipher
   const ratios: number[] = [];
   const raws: number[] = [];
   const ciphers: number[] = [];
-  for (let batch = 0; batch < 41; batch += 1) {
+  const timeRaw = (): number => {
     const t0 = performance.now();
     for (let i = 0; i < iterations; i += 1) rawAesGcm(key, plaintext);
-    const t1 = performance.now();
+    return performance.now() - t0;
+  };
+  const timeCipher = async (): Promise<number> => {
+    const t0 = performance.now();
     for (let i = 0; i < iterations; i += 1) await cipher.open(await cipher.seal(plaintext, context), context);
-    const t2 = performance.now();
+    return performance.now() - t0;
+  };
+  for (let batch = 0; batch < 41; batch += 1) {
+    // Alternate which side runs first, so garbage collection left by one side does not always land on the other.
+    let raw: number;
+    let sealed: number;
+    if (batch % 2 === 0) {
+      raw = timeRaw();
+      sealed = await timeCipher();
+    } else {
+      sealed = await timeCipher();
+      raw = timeRaw();
+    }
     if (batch === 0) continue; // warm-up
-    raws.push(((t1 - t0) * 1000) / iterations);
-    ciphers.push(((t2 - t1) * 1000) / iterations);
-    ratios.push((t2 - t1) / (t1 - t0));
+    raws.push((raw * 1000) / iterations);
+    ciphers.push((sealed * 1000) / iterations);
+    ratios.push(sealed / raw);
   }
   kms.mock.restore();
   return { ratio: median(ratios), rawMicros: median(raws), cipherMicros: median(ciphers) };
@@ -149,8 +167,10 @@ export default async function bench(): Promise<BenchSection> {
       'falls with traffic: the cold first batch and low traffic (1,000 steps per 5 minutes) exceed the target of 5.',
       '',
       `**Cipher cost**: seal + open of a 2 KB payload through \`KmsPayloadCipher\` (cached key, JCS additional data) vs raw \`node:crypto\``,
-      `AES-256-GCM encrypt + decrypt (random IV, no AAD), interleaved batches of 2,000, median of 40: ${round(timing.cipherMicros)} µs vs`,
-      `${round(timing.rawMicros)} µs per payload.`,
+      `AES-256-GCM encrypt + decrypt (random IV, no AAD), interleaved batches of 2,000 with alternating order, median of 40: ${round(timing.cipherMicros)} µs vs`,
+      `${round(timing.rawMicros)} µs per payload. The ≤ 1.1 target is missed: the envelope (AAD, key-cache lookup, base64 IV, tag`,
+      'handling, two async hops) roughly doubles the cost of raw AES-GCM, i.e. about 10 µs per payload — three orders of magnitude',
+      'below the DynamoDB write that stores it. A profile shows the time in `randomBytes` for the IV and in garbage collection.',
       '',
       '**Stored bytes**: `JSON.stringify` of the `StoredPayload` that `sealPayload` returns (base64 ciphertext‖tag, iv, keyId, digest) vs the plaintext JSON.',
       '',
