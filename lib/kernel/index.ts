@@ -1,5 +1,7 @@
 export * from './ports.js';
-export { ArtanaKernel, orderMiddleware, type ArtanaKernelOptions, type KernelPolicyCheck } from './kernel.js';
+export { ArtanaKernel, type ArtanaKernelOptions, type KernelPolicyCheck } from './kernel.js';
+/** The fixed middleware order (one implementation, in lib/middleware), re-exported for kernel users. */
+export { orderMiddleware } from '../middleware/pipeline.js';
 export { RunSession, APPENDABLE_EVENT_TYPES, type AppendableEventType } from './run-session.js';
 export type { KernelDeps } from './session-core.js';
 export { MAX_CONFLICT_ATTEMPTS } from './session-core.js';

@@ -1,4 +1,5 @@
 import type { $ZodType, output } from 'zod/v4/core';
+import { orderMiddleware } from '../middleware/pipeline.js';
 import { verifyLedger, type BlobStore, type LedgerVerification, type PayloadCipher } from '../crypto/core.js';
 import type { KernelEvent, TenantContext } from '../models/index.js';
 import type { EventStore, RunHead } from '../store/index.js';
@@ -31,9 +32,6 @@ export interface ArtanaKernelOptions {
   readonly blobs?: BlobStore;
 }
 
-/** Stable sort by priority: the fixed middleware order whatever the order supplied. */
-export const orderMiddleware = (middleware: readonly KernelMiddleware[]): KernelMiddleware[] =>
-  middleware.map((m, i) => ({ m, i })).sort((a, b) => a.m.priority - b.m.priority || a.i - b.i).map(({ m }) => m);
 
 type RunRef = { readonly tenant: TenantContext; readonly runId: string };
 
@@ -75,8 +73,10 @@ export class ArtanaKernel {
     return new RunSession(await openOrCreateRun(this.#deps, tenant, options));
   }
 
-  /** Opens a session: one head + tail read (`RunNotFoundError`, `TenantMismatchError`, `LedgerIntegrityError`). */
-  /** Opens a session; pass a fresh head you already hold (e.g. from `acquireLease`) to save the head read. */
+  /**
+   * Opens a session: one head + tail read (`RunNotFoundError`, `TenantMismatchError`, `LedgerIntegrityError`); pass a
+   * fresh head you already hold (e.g. from `acquireLease`) to save the head read.
+   */
   async openRun(tenant: TenantContext, runId: string, options: { head?: RunHead } = {}): Promise<RunSession> {
     return new RunSession(await SessionCore.open(this.#deps, tenant, runId, options.head));
   }

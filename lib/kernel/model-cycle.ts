@@ -1,3 +1,4 @@
+import { runAfterModel, runBeforeModel, runOnModelError } from '../middleware/pipeline.js';
 import { safeParse, toJSONSchema, type $ZodType, type output } from 'zod/v4/core';
 import { KernelError, ModelPermanentError, ModelTimeoutError, ReplayConsistencyError } from '../errors.js';
 import type { EventOf, KernelEvent, Meter, ModelRequest, ModelResult, ModelUsage } from '../models/index.js';
@@ -67,15 +68,15 @@ export async function runModelCycle<S extends $ZodType>(
   let output: output<S>;
   let providerCalled = false;
   try {
-    for (const m of middleware) await m.beforeModel?.(facts);
+    await runBeforeModel(middleware, facts);
     providerCalled = true;
     result = await callProvider(modelPort, modelRequest(core, step), step.timeoutMs, step.signal);
-    for (const m of middleware) await m.afterModel?.(facts, result.usage);
+    await runAfterModel(middleware, facts, result.usage);
     const checked = validateOutput(step.outputSchema, result.output);
     if (!checked.ok) throw new ModelPermanentError(`Model output does not match the output schema: ${checked.error}`, { errorCategory: 'invalid_output' });
     output = checked.data;
   } catch (error) {
-    for (const m of middleware) await m.onModelError?.(facts, result?.usage, error).catch(() => undefined);
+    await runOnModelError(middleware, facts, result?.usage, error);
     // An infrastructure failure before the provider was called (e.g. the tenant-budget reservation was throttled)
     // is not a model failure: leave the request open, so the retry reuses it and calls the provider.
     if (!providerCalled && !(error instanceof KernelError && error.disposition === 'domain')) throw error;

@@ -2,6 +2,7 @@ import type { $ZodType } from 'zod/v4/core';
 import type { ContextVersion, ModelCallOptions, ReplayPolicy, ToolDefinition, ToolSignature } from '../models/index.js';
 import type { ModelInvocation } from '../middleware/middleware-port.js';
 import type { SessionCore } from './session-core.js';
+import { runPrepareModel } from '../middleware/pipeline.js';
 import { normalizeModelInput, toolSignatures, type ModelInput } from './model-input.js';
 import type { ModelStepInputs } from './step-index.js';
 
@@ -55,7 +56,7 @@ export async function prepareModelStep<S extends $ZodType>(core: SessionCore, re
     runId: core.runId, tenant: core.tenant, model: req.model, prompt, messages, options: req.options ?? {}, allowedTools: tools,
     ...(req.stepKey !== undefined ? { stepKey: req.stepKey } : {}),
   };
-  for (const m of core.deps.middleware) if (m.prepareModel) invocation = await m.prepareModel(invocation);
+  invocation = await runPrepareModel(core.deps.middleware, invocation);
   const { signatures, hash } = toolSignatures(invocation.allowedTools);
   const o = invocation.options;
   return {

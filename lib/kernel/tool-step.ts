@@ -1,3 +1,4 @@
+import { runPrepareToolRequest, runPrepareToolResult } from '../middleware/pipeline.js';
 import { CapabilityDeniedError, ReplayConsistencyError, ToolExecutionFailedError, ValidationError } from '../errors.js';
 import { canonicalizeJsonObject, sha256Hex } from '../crypto/core.js';
 import type { EventOf, ToolExecutionContext, ToolExecutionResult } from '../models/index.js';
@@ -41,19 +42,15 @@ async function prepareTool(core: SessionCore, req: StepToolRequest): Promise<Pre
   if (required !== undefined && !core.tenant.capabilities.includes(required)) {
     throw new CapabilityDeniedError(`Tenant ${core.tenant.tenantId} lacks capability '${required}' required by tool '${req.toolName}'.`, { tool: req.toolName, capability: required });
   }
-  let prepared: PreparedToolRequest = { argumentsJson };
-  for (const m of middleware) {
-    if (!m.prepareToolRequest) continue;
-    const next = await m.prepareToolRequest({ runId: core.runId, tenant: core.tenant, toolName: req.toolName, argumentsJson: prepared.argumentsJson, ...(req.stepKey !== undefined ? { stepKey: req.stepKey } : {}) });
-    prepared = { ...prepared, ...definedOnly(next), argumentsJson: canonicalizeJsonObject(next.argumentsJson) };
-  }
+  const rewritten = await runPrepareToolRequest(middleware, {
+    runId: core.runId, tenant: core.tenant, toolName: req.toolName, argumentsJson, ...(req.stepKey !== undefined ? { stepKey: req.stepKey } : {}),
+  });
+  const prepared: PreparedToolRequest = { ...rewritten, argumentsJson: canonicalizeJsonObject(rewritten.argumentsJson) };
   // The tool receives what is stored: re-validate after middleware rewrote the arguments.
   const { args } = tools.parseArguments(req.toolName, prepared.argumentsJson);
   return { ...req, prepared, args };
 }
 
-const definedOnly = (p: PreparedToolRequest): Partial<PreparedToolRequest> =>
-  Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
 
 /** `stepTool` (K-9): replay a recorded outcome, or request → execute → complete, two-phase. */
 export async function stepTool(core: SessionCore, req: StepToolRequest): Promise<StepToolResult> {
@@ -118,10 +115,8 @@ async function executeTool(core: SessionCore, tool: PreparedTool): Promise<StepT
 /** Runs the handler for a written request, applies result middleware, appends the completion; raises on non-success. */
 export async function invokeAndComplete(core: SessionCore, tool: PreparedTool, request: EventOf<'tool_requested'>): Promise<StepToolResult> {
   const raw = await core.deps.tools.invoke(tool.toolName, tool.args, executionContext(core, request));
-  let resultJson = raw.resultJson;
-  for (const m of core.deps.middleware) {
-    if (m.prepareToolResult && resultJson !== '') resultJson = await m.prepareToolResult({ runId: core.runId, tenant: core.tenant, toolName: tool.toolName, resultJson });
-  }
+  const resultJson = raw.resultJson === '' ? ''
+    : await runPrepareToolResult(core.deps.middleware, { runId: core.runId, tenant: core.tenant, toolName: tool.toolName, resultJson: raw.resultJson });
   const completion = await core.appendSettled(completionDraft(tool, request, { ...raw, resultJson }));
   if (completion.eventType !== 'tool_completed') throw new ReplayConsistencyError('Appended completion has the wrong type.');
   if (raw.outcome === 'unknown_outcome') {
