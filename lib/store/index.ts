@@ -10,3 +10,4 @@ export { translateAwsError } from './aws-errors.js';
 export * from './dynamodb-tenant-registry.js';
 export * from './s3-blob-store.js';
 export * from './file-blob-store.js';
+export * from './hooked-store.js';

@@ -7,7 +7,7 @@ import { verifyLedger } from '../../lib/crypto/index.js';
 import { SimulatedCrash } from '../../lib/runtime/local/crash-injection.js';
 import type { LedgerRecord } from '../../lib/models/index.js';
 import type { EventStore } from '../../lib/store/index.js';
-import { hookedStore } from '../helpers/hooked-store.js';
+import { hookedStore } from '../../lib/store/hooked-store.js';
 import { drive, memoryWorker, sqsRecord, tenantRecord, type MemoryWorker } from '../helpers/memory-worker.js';
 import { createStepHandler, handleRecord } from '../../lib/runtime/step-handler.js';
 

@@ -1,5 +1,6 @@
 import type { LedgerRecord } from '../../models/index.js';
 import type { EventStore } from '../../store/index.js';
+import { hookedStore } from '../../store/hooked-store.js';
 
 /** Thrown where a crash is injected: not a KernelError, so the worker treats it as "the process died" (redelivery). */
 export class SimulatedCrash extends Error {
@@ -21,21 +22,12 @@ const matches = (r: LedgerRecord, at: CrashPoint): boolean =>
 
 export function crashOnceBeforeAppend(store: EventStore, at: CrashPoint, onCrash?: (runId: string) => void): EventStore {
   let armed = true;
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== 'append') {
-        const value: unknown = Reflect.get(target, property, receiver);
-        // Methods run on the real store (its private fields are not on the proxy).
-        return typeof value === 'function' ? value.bind(target) : value;
-      }
-      return async (tenantId: string, runId: string, records: readonly LedgerRecord[]) => {
-        if (armed && records.some((r) => matches(r, at))) {
-          armed = false;
-          onCrash?.(runId);
-          throw new SimulatedCrash(`injected crash before appending ${at.eventType} to run ${runId}`);
-        }
-        return target.append(tenantId, runId, records);
-      };
+  return hookedStore(store, {
+    append: (_tenantId, runId, records) => {
+      if (!armed || !records.some((r) => matches(r, at))) return;
+      armed = false;
+      onCrash?.(runId);
+      throw new SimulatedCrash(`injected crash before appending ${at.eventType} to run ${runId}`);
     },
   });
 }

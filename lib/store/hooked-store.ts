@@ -1,10 +1,10 @@
-import type { EventStore } from '../../lib/store/index.js';
+import type { EventStore } from './event-store-port.js';
 
 /** Called before the store method with its arguments; throw to make the call fail there (a crash, a throttle). */
 export type StoreHooks = { readonly [K in keyof EventStore]?: (...args: Parameters<EventStore[K]>) => void };
 
 /**
- * A store that runs `hooks[method]` before delegating each call: fault injection for worker and crash tests.
+ * A store that runs `hooks[method]` before delegating each call: fault injection (the local runtime's crash demo, worker and crash tests).
  * @example memoryWorker({ wrapStore: (s) => hookedStore(s, { append: () => { if (++n === 3) throw new SimulatedCrash('x'); } }) })
  */
 export function hookedStore(store: EventStore, hooks: StoreHooks): EventStore {
